@@ -1,0 +1,50 @@
+"""Database settings from DATABASE_URL, or an embedded PostgreSQL when it is unset.
+
+The embedded server (the `pgserver` package) lets the demo and the tests run on a
+laptop with no PostgreSQL installed. It is started once and left running
+(cleanup_mode=None) so that every manage.py call, the dev server and the test
+run share it; `make stop-db` stops it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def parse_database_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or postgresql://, not {parsed.scheme!r}://"
+        )
+    name = unquote(parsed.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/tidemark")
+    query = parse_qs(parsed.query)
+    host = query.get("host", [parsed.hostname or ""])[0]
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": host,
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - only without the dependency installed
+        raise ImproperlyConfigured(
+            "DATABASE_URL is unset and the embedded PostgreSQL (pgserver) is not installed; "
+            "run `make install` or set DATABASE_URL"
+        ) from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    return server.get_uri("postgres")

@@ -1,0 +1,1 @@
+"""Reads that cross relations. Each submodule owns one area."""

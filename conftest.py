@@ -1,0 +1,55 @@
+"""Test set-up shared by every app.
+
+The test database is created from the migrations and loaded once with the bundled
+reference data (gazetteer, actors, sources), as `manage.py setup` does; each test
+then runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SHARED_DIR = Path(os.environ.get("TIDEMARK_SHARED_DIR", Path(__file__).resolve().parent.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from conflict.services.reference import reference_setup
+
+    with django_db_blocker.unblock():
+        reference_setup()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.fail(f"the shared folder {SHARED_DIR} is missing; set TIDEMARK_SHARED_DIR")
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def seeds_dir(shared_dir: Path) -> Path:
+    return shared_dir / "seeds"
+
+
+@pytest.fixture
+def editor(db):
+    from conflict.tests.factories import UserFactory
+
+    return UserFactory(groups=["editor"])
+
+
+@pytest.fixture
+def broker_url() -> str:
+    """The Celery broker for tests that need a real one. Skips only where none is
+    configured (a laptop); in CI a missing broker is a failure."""
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CELERY_BROKER_URL is not set in CI")
+        pytest.skip("no Celery broker configured (CELERY_BROKER_URL unset): tasks run in-process")
+    return url
