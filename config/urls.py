@@ -3,5 +3,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("conflict.urls_accounts")),
+    path("review/", include("conflict.urls_review")),
+    path("api/", include("conflict.api.urls")),
+    path("", include("conflict.urls")),
 ]
+
+handler404 = "conflict.views.errors.page_not_found"
