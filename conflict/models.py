@@ -84,7 +84,9 @@ class Place(models.Model):
         ordering = ["name"]
         indexes = [models.Index(fields=["status", "name"]), models.Index(fields=["admin1"])]
         constraints = [
-            models.CheckConstraint(condition=Q(lat__gte=-90, lat__lte=90) | Q(lat__isnull=True), name="place_lat_range"),
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90) | Q(lat__isnull=True), name="place_lat_range"
+            ),
             models.CheckConstraint(
                 condition=Q(lon__gte=-180, lon__lte=180) | Q(lon__isnull=True), name="place_lon_range"
             ),
@@ -372,7 +374,9 @@ class ChangeRecord(models.Model):
     object_type = models.CharField(max_length=20)  # "event", "claim", "place", "actor", "report"
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -409,6 +413,9 @@ class EventChange(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} event {self.event_id}"
+
 
 class TaggerProposal(models.Model):
     """Something the tagger found that is not in the reference data: a new place or an
@@ -432,7 +439,9 @@ class TaggerProposal(models.Model):
     reports = models.ManyToManyField("reports.Report", blank=True, related_name="proposals")
     context = models.TextField(blank=True, help_text="the sentence it was found in")
     created_at = models.DateTimeField(auto_now_add=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

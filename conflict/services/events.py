@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conflict.dates import DateInterval
-from conflict.models import Actor, Claim, ClaimType, ChangeRecord, Event, EventChange, Source
+from conflict.models import Actor, ChangeRecord, Claim, ClaimType, Event, EventChange, Source
 from conflict.services.history import change_record
 
 EVENT_FIELDS = ("type", "place_id", "actor1_id", "actor2_id", "date_start", "date_end", "date_precision",
@@ -99,7 +99,8 @@ class EventVersionConflict(Exception):
         self.event = event
         self.expected_version = expected_version
         super().__init__(
-            f"event {event.pk} was changed by someone else (version {event.version}, you edited version {expected_version})"
+            f"event {event.pk} was changed by someone else "
+            f"(version {event.version}, you edited version {expected_version})"
         )
 
 
@@ -150,7 +151,8 @@ def event_reconcile(*, event: Event, claims: Sequence[Claim]) -> dict[str, Any]:
     them; confidence grows with independent sources and shrinks with disagreement.
     """
     parents = dict(Actor.objects.values_list("id", "parent_id"))
-    sources = {s.id: s for s in Source.objects.filter(id__in={c.report.source_id for c in claims if c.report.source_id})}
+    source_ids = {c.report.source_id for c in claims if c.report.source_id}
+    sources = {s.id: s for s in Source.objects.filter(id__in=source_ids)}
     dated = [c.date for c in claims if c.date.is_known]
     date = DateInterval.unknown()
     disagreements: list[dict[str, Any]] = []

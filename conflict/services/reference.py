@@ -93,7 +93,8 @@ def parse_gazetteer_csv(path: Path) -> list[PlaceRow]:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header != GAZETTEER_COLUMNS:
-            raise ReferenceDataError(f"{path.name}, line 1: expected the columns {','.join(GAZETTEER_COLUMNS)}, got {header}")
+            expected = ",".join(GAZETTEER_COLUMNS)
+            raise ReferenceDataError(f"{path.name}, line 1: expected the columns {expected}, got {header}")
         for number, record in enumerate(reader, start=2):
             where = f"{path.name}, line {number}"
             if not any(cell.strip() for cell in record):
@@ -309,7 +310,9 @@ def sources_load(*, path: Path = SOURCES_FILE) -> LoadSummary:
         if entry.get("kind", "news_outlet") not in Source.Kind.values:
             raise ReferenceDataError(f"{path.name}: source {entry['slug']!r} has unknown kind {entry.get('kind')!r}")
         if entry.get("affiliation") and entry["affiliation"] not in actors:
-            raise ReferenceDataError(f"{path.name}: source {entry['slug']!r} names unknown actor {entry['affiliation']!r}")
+            raise ReferenceDataError(
+                f"{path.name}: source {entry['slug']!r} names unknown actor {entry['affiliation']!r}"
+            )
     for entry in entries:
         defaults = {
             "name": entry["name"],
