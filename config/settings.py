@@ -106,6 +106,7 @@ AXES_FAILURE_LIMIT = env_int("TIDEMARK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("TIDEMARK_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("TIDEMARK_LOGIN_RATE_LIMIT", True)
 AXES_VERBOSE = False
 
@@ -136,6 +137,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("TIDEMARK_TASK_VISIBILITY_SECONDS", 3600, minimum=10)}
+# kombu looks for a dead worker's unacked messages every interval x throttle seconds (100 s
+# by default); with a short visibility timeout (tests), look as often as it allows.
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 600:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"unacked_restore_interval": 2, "unacked_restore_throttle": 1})
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

@@ -41,7 +41,9 @@ def test_setup_command_is_idempotent(capsys):
     call_command("setup")
     call_command("setup")
     out = capsys.readouterr().out
-    assert "gazetteer: 0 created, 0 updated, 612 unchanged, 0 spellings added" in out
+    places = Place.objects.exclude(status=Place.Status.PROPOSED).count()
+    assert places >= 612
+    assert f"gazetteer: 0 created, 0 updated, {places} unchanged, 0 spellings added" in out
 
 
 def test_a_gazetteer_line_with_a_missing_column_names_its_line(tmp_path: Path):
