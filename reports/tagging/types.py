@@ -62,7 +62,8 @@ class ClaimDraft:
     date: DateInterval = field(default_factory=DateInterval.unknown)
     speaker: str = ""
     speaker_actor_id: int | None = None
-    evidence: dict = field(default_factory=dict)  # {"place": [s, e], "actor1": [s, e], "trigger": [s, e], "date": [s, e]}
+    # {"place": [s, e], "actor1": [s, e], "trigger": [s, e], "date": [s, e]}
+    evidence: dict = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)  # e.g. "weekday_mismatch"
     casualties: dict = field(default_factory=dict)  # {"killed": 17, "span": [s, e]}
 

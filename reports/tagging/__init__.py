@@ -1,0 +1,576 @@
+"""Tidemark's rule-based tagger: report text in, claims with spans out. No Django here.
+
+    from reports.tagging import tag, TAGGER_VERSION
+    result = tag(text, published=date(2018, 12, 14), lexicon=lexicon, title="...")
+
+Pipeline: normalise (length-preserving) -> language -> one automaton pass for
+places, actors and sources -> sentences -> dates -> triggers with roles -> claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+
+from conflict.dates import DateInterval
+
+from .actors import ActorMention, Sides, find_actors, find_speaker, top_actor
+from .dates import DateExpr, find_dateline, find_dates, latest_stated, resolve, year_hint
+from .events import (
+    _ANAPHORIC_PLACE,
+    _PERSON,
+    _THINGS,
+    Trigger,
+    adjective_use,
+    casualties,
+    clause_bounds,
+    connected,
+    factuality,
+    find_triggers,
+    is_verb,
+    support_verb_before,
+    voice,
+)
+from .language import detect_language, is_supported
+from .lexicon import DATA_DIR, Matcher, get_matcher, read_actors_json
+from .normalize import ascii_lower, normalize_text
+from .places import PlaceMention, find_places
+from .sentences import Sentence, split_sentences
+from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
+
+TAGGER_VERSION = "rules-1.0"
+
+__all__ = ["tag", "TAGGER_VERSION"]
+
+_WINDOW = 110
+_STRIKE_VERB = re.compile(r"\b(?:hit|struck|targeted|pounded|bombed|shelled|strafed|carried|conducted|launched|"
+                          r"bombarded)\b", re.I)
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?$", re.I)
+_OTHER_EVENT_DATE = re.compile(r"\b(?:founded|formed|set\s+up|established|created|born|declared|announced|began|"
+                               r"launched|started)\s+(?:on\s+|in\s+)?$", re.I)
+_RELATIVE_BEFORE = re.compile(r",\s*(?:which|that|where)\s+(?:[\w'-]+\s+){0,4}$", re.I)
+_AIRCRAFT_FIRST = re.compile(r"^(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships)\b", re.I)
+_TWO_SIDED = ("capture", "siege", "clash", "attack", "advance", "airstrike", "arrest")
+_CASUALTY_PERIOD = re.compile(r"\b(?:killed|dead|deaths|losses|casualties|toll|number|fled|escaped|displaced)\b"
+                              r"(?:(?!\b(?:captur|took|seiz|liberat)).){0,70}\b(?:since|as of)\s+$", re.I | re.S)
+_FROM = {"from", "against", "on", "with", "versus", "vs"}
+
+
+def tag(text: str, *, published: dt.date | None, lexicon: Lexicon, title: str = "") -> TagResult:
+    nt = normalize_text(text)
+    lang = detect_language(nt)
+    if not is_supported(lang):
+        return TagResult(lang, False, published, False, [], [], [], [], TAGGER_VERSION)
+    return _Tagger(text, nt, published, get_matcher(lexicon), title).run(lang)
+
+
+class _Tagger:
+    def __init__(self, text: str, nt: str, published: dt.date | None, matcher: Matcher, title: str):
+        self.text, self.nt, self.m = text, nt, matcher
+        self.published = published
+        self.title = title
+        self.flags: list[str] = []
+
+    # ---------------------------------------------------------------- setup
+    def run(self, lang: str) -> TagResult:
+        nt, m = self.nt, self.m
+        self.low = ascii_lower(nt)
+        self.exprs: list[DateExpr] = find_dates(nt, self.low)
+        pub, inferred, resolve_pub = self.published, False, self.published
+        if pub is None:
+            dl = find_dateline(nt)
+            if dl is not None:
+                pub, inferred, resolve_pub = dl, True, dl
+            else:
+                latest = latest_stated(self.exprs)
+                if latest is not None:
+                    pub, inferred = latest, True  # a lower bound only: relative dates stay unknown
+        self.resolve_pub = resolve_pub
+        yh = resolve_pub.year if resolve_pub else year_hint(self.exprs)
+        self.intervals = [resolve(e, resolve_pub, yh) for e in self.exprs]
+        for e in self.exprs:
+            if "weekday_mismatch" in e.flags and "weekday_mismatch" not in self.flags:
+                self.flags.append("weekday_mismatch")
+        self.hits, _ = m.find(nt)
+        self.sents: list[Sentence] = split_sentences(nt)
+        self.title_end = self._title_end()
+        self.places: list[PlaceMention] = find_places(nt, self.hits, m)
+        self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents)
+        self.sides = Sides(self.actors)
+        # sorted starts, for slicing by position instead of scanning
+        self.place_starts = [p.start for p in self.places]
+        self.actor_starts = [a.start for a in self.actors]
+        self.sent_starts = [s.start for s in self.sents]
+        self.expr_starts = [e.start for e in self.exprs]
+        self.hit_starts = [h.start for h in self.hits]
+        self.expr_para = [self._para_of(e.start) for e in self.exprs]
+        self._acts_cache: dict[int, list[ActorMention]] = {}
+        self._breaks: dict = {}
+        self.allies = _allies(m)
+        claims = self._claims()
+        mentions = self._mentions()
+        proposals = [ProposedPlace(p.proposed, p.kind, (p.start, p.end), self._sentence_text(p.start))
+                     for p in self.places if p.proposed]
+        return TagResult(lang, True, pub, inferred, claims, mentions, proposals, self.flags, TAGGER_VERSION)
+
+    def _para_of(self, pos: int) -> int | None:
+        i = bisect_right(self.sent_starts, pos) - 1
+        if i >= 0 and pos < self.sents[i].end:
+            return self.sents[i].para
+        return None
+
+    def _places_in(self, s: int, e: int) -> list[PlaceMention]:
+        return self.places[bisect_left(self.place_starts, s):bisect_left(self.place_starts, e)]
+
+    def _title_end(self) -> int:
+        nt = self.nt
+        if self.title:
+            t = normalize_text(self.title).strip()
+            i = nt.find(t[:60]) if t else -1
+            if 0 <= i < 200:
+                return i + len(t)
+        # a first line without a full stop, followed by a blank line, is a headline
+        first_nl = nt.find("\n")
+        if 0 < first_nl < 250 and nt[first_nl + 1:first_nl + 2] == "\n" \
+                and not nt[:first_nl].rstrip().endswith((".", '"')):
+            return first_nl
+        return 0
+
+    def _sentence_text(self, pos: int) -> str:
+        for s in self.sents:
+            if s.start <= pos < s.end:
+                return self.text[s.start:s.end]
+        return ""
+
+    # ---------------------------------------------------------------- claims
+    def _claims(self) -> list[ClaimDraft]:
+        raw: list[dict] = []
+        prev_speaker: tuple[str, int | None] = ("", None)
+        every = find_triggers(self.nt, lowered=self.low)
+        by_sent: dict[int, list[Trigger]] = {}
+        si = 0
+        for tr in every:
+            while si + 1 < len(self.sents) and self.sents[si].end <= tr.start:
+                si += 1
+            if self.sents and self.sents[si].start <= tr.start and tr.end <= self.sents[si].end:
+                by_sent.setdefault(si, []).append(tr)
+        self.all_triggers = [tr for v in by_sent.values() for tr in v]
+        self.trigs_by_sent = {k: [x for x in v if x.type != "held"] for k, v in by_sent.items()}
+        for k, sent in enumerate(self.sents):
+            if sent.end <= self.title_end:
+                continue
+            sent_hits = self.hits[bisect_left(self.hit_starts, sent.start):bisect_left(self.hit_starts, sent.end)]
+            speaker = find_speaker(self.nt, sent.start, sent.end, sent_hits, self.m)
+            if not speaker[0] and self.nt[sent.start] == '"':
+                speaker = prev_speaker
+            prev_speaker = speaker if speaker[0] else prev_speaker
+            trigs = by_sent.get(k, [])
+            if not trigs:
+                continue
+            # no place in the sentence and nothing that points back to one: no claim can come of it
+            if not self._places_in(sent.start, sent.end) and not _ANAPHORIC_PLACE.search(self.nt, sent.start, sent.end):
+                continue
+            cas = None
+            seen: set = set()
+            for i, t in enumerate(trigs):
+                for c in self._claims_for(sent, t, trigs[i + 1:]):
+                    key = (c["type"], c["place_key"])
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if cas is None:
+                        cas = casualties(self.nt, sent.start, sent.end)
+                    c["speaker"], c["casualties"] = speaker, cas
+                    raw.append(c)
+        self._fill_sides(raw)
+        out = []
+        for c in raw:
+            date, dspan, dflags = self._date_for(c["sent"], c["trigger"])
+            d = ClaimDraft(
+                type=c["type"], span=(c["sent"].start, c["sent"].end), quote=self.text[c["sent"].start:c["sent"].end],
+                place_id=c["place_id"], proposed_place=c["proposed"], proposed_place_kind=c["proposed_kind"],
+                actor1_id=c["a1"], actor2_id=c["a2"], date=date, speaker=c["speaker"][0],
+                speaker_actor_id=c["speaker"][1],
+                evidence={k: v for k, v in (("place", c["place_span"]), ("actor1", c.get("a1_span")),
+                                            ("trigger", [c["trigger"].start, c["trigger"].end]), ("date", dspan))
+                          if v},
+                flags=dflags,
+            )
+            if c["casualties"]:
+                first = c["casualties"][0]
+                d.casualties = {k: v for k, v in first.items() if k != "text"}
+            out.append(d)
+        return out
+
+    def _claims_for(self, sent: Sentence, t: Trigger, later: list[Trigger]) -> list[dict]:
+        nt = self.nt
+        if adjective_use(nt, t):
+            return []
+        cs, ce = clause_bounds(nt, sent.start, sent.end, t.start, self._breaks)
+        typ, frame = t.type, t.frame
+        fact = factuality(nt, t, cs, ce) if typ != "held" else "fact"
+        if fact == "nonfact":
+            return []
+        if fact == "operation":
+            typ, frame = "advance", "act"
+        v = voice(nt, t)
+        window_end = min(ce, t.end + _WINDOW)
+        for lt in later:
+            if lt.type != "held" and lt.start > t.end:
+                window_end = min(window_end, lt.start)
+                break
+        # ---- places
+        direction = "after"
+        if frame in ("fell",) or (frame in ("act", "clear") and v == "pass"):
+            direction = "before"
+        if frame == "held" and not t.text.startswith("-") and t.text.lower().split()[0] in ("held", "controlled",
+                                                                                              "under"):
+            direction = "before"
+        group = self._group_after(t, window_end) if direction == "after" else self._group_before(t, cs)
+        if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance"):
+            group = self._group_before(t, cs) if direction == "after" else self._group_after(t, window_end)
+        if not group and direction == "before" and typ == "capture":
+            group = self._group_after(t, window_end)
+        if not group and direction == "after" and _RELATIVE_BEFORE.search(nt, max(cs, t.start - 60), t.start):
+            group = self._group_before(t, cs)  # "the Omar oil field, which the SDF seized in 2017"
+        if not group and typ in ("clash", "attack", "airstrike"):
+            # "clashed with ISIS near al-Kishkiyah", "strikes near Hajin": with no other place, near will do
+            group = self._group_after(t, window_end, locators_ok=True)
+        if typ == "capture" and t.lemma in ("lose", "clear", "liberate") and group and frame != "clear" or \
+                (t.lemma == "clear" and v != "pass" and group):
+            between = nt[t.end:group[0].start]
+            if group[0].start > t.end and (_THINGS.search(between) or _PERSON.search(between)):
+                return []  # "lost 20 fighters in Hajin", "cleared mines in Raqqa", "freed hostages in X"
+        if frame in ("act", "nom") and typ == "capture" and t.lemma in ("capture", "seize", "take", "retake"):
+            stop = group[0].start if group else window_end
+            between = nt[t.end:stop]
+            if t.lemma in ("take", "retake") and group and len(between) > 30:
+                return []
+            if _PERSON.search(between) or (not group and _PERSON.search(nt, t.end, min(ce, t.end + 60))):
+                typ = "arrest"
+                if not group:
+                    group = self._group_after(t, min(ce, t.end + 140), locators_ok=True)
+            elif _THINGS.search(between):
+                return []
+        if not group:
+            am = _ANAPHORIC_PLACE.search(nt, sent.start, sent.end)
+            if am:
+                p = self._last_place_before(am.start(), sent.start - 500)
+                if p is not None:
+                    group = [p]
+        if not group:
+            return []
+        # ---- actors
+        a1, a2, a1_span = self._roles(sent, t, frame, v, cs, ce, window_end)
+        if typ == "withdrawal" and a1 is None:
+            return []
+        out = []
+        for p in group:
+            for key in p.keys:
+                out.append({
+                    "type": typ, "frame": frame, "lemma": t.lemma, "trigger": t, "sent": sent,
+                    "place_key": key, "place_id": key if p.place_ids else None,
+                    "proposed": None if p.place_ids else p.proposed, "proposed_kind": "" if p.place_ids else p.kind,
+                    "place_span": [p.start, p.end], "a1": a1, "a2": a2, "a1_span": a1_span,
+                    "explicit_a1": a1 is not None,
+                })
+        return out
+
+    def _group_after(self, t: Trigger, end: int, locators_ok: bool = False) -> list[PlaceMention]:
+        cands = [p for p in self._places_in(t.end, end) if locators_ok or not p.locator]
+        if not cands:
+            return []
+        group = [cands[0]]
+        i = bisect_right(self.place_starts, cands[0].start)
+        rest = [p for p in self.places[i:i + 12] if not p.locator]
+        for p in rest:
+            if connected(self.nt, group[-1].end, p.start, self._locators_between(group[-1].end, p.start)):
+                group.append(p)
+            else:
+                break
+        return group
+
+    def _locators_between(self, s: int, e: int) -> list[tuple[int, int]]:
+        return [(p.start, p.end) for p in self._places_in(s, e) if p.locator and p.end <= e]
+
+    def _group_before(self, t: Trigger, cs: int) -> list[PlaceMention]:
+        cands = [p for p in self._places_in(cs, t.start) if p.end <= t.start and not p.locator]
+        if not cands:
+            return []
+        group = [cands[-1]]
+        earlier = [p for p in self._places_in(cs, group[0].start) if p.end <= group[0].start and not p.locator]
+        for p in reversed(earlier):
+            if connected(self.nt, p.end, group[0].start) or \
+                    (self.nt[p.end:group[0].start].strip().lower() == "to" and
+                     self.nt[max(cs, p.start - 6):p.start].lower().strip().endswith("from")):
+                group.insert(0, p)
+            else:
+                break
+        return group
+
+    def _last_place_before(self, pos: int, floor: int) -> PlaceMention | None:
+        for p in reversed(self._places_in(max(floor, 0), pos)):
+            if p.end <= pos and p.kind != "region":
+                return p
+        return None
+
+    # ---------------------------------------------------------------- roles
+    def _roles(self, sent, t, frame, v, cs, ce, window_end):
+        acts = self._acts_cache.get(sent.index)
+        if acts is None:
+            acts = self._acts_cache[sent.index] = self.actors[bisect_left(self.actor_starts, sent.start):
+                                                              bisect_left(self.actor_starts, sent.end)]
+        nt = self.nt
+
+        def adjacent():
+            for a in acts:
+                if a.end <= t.start and t.start - a.end <= 4 and nt[a.end:t.start].strip() in ("", "'s", "'"):
+                    return a
+                if a.start < t.start < a.end:  # "Coalition aircraft hit": the trigger starts inside the name
+                    return a
+            return None
+
+        def subj_before(strong_first=True):
+            cands = [a for a in acts if a.end <= t.start and a.subject and a.start >= cs - 200]
+            if strong_first:
+                for a in reversed(cands):
+                    if a.strong:
+                        return a
+            return cands[-1] if cands else None
+
+        def after_prep(preps, limit=None):
+            lim = limit or min(ce, t.end + 90)
+            for a in acts:
+                if t.end <= a.start < lim:
+                    head = nt[t.end:a.start].lower().split()
+                    head = [w for w in head if w not in ("the", "a", "an", "its", "their", "remaining")]
+                    if not head:  # "free of ISIS": the preposition ends the trigger itself
+                        head = t.text.lower().split()[-1:]
+                    if head and head[-1].strip(",") in preps:
+                        return a
+            return None
+
+        def first_after(limit=None):
+            lim = limit or min(ce, t.end + 90)
+            for a in acts:
+                if t.end <= a.start < lim and not a.modifier:
+                    return a
+            for a in acts:
+                if t.end <= a.start < lim:
+                    return a
+            return None
+
+        a1 = a2 = None
+        if t.type == "clash":
+            pair = self._between(sent, acts)
+            if pair:
+                a1, a2 = pair
+            else:
+                verbal = is_verb(nt, t, sent.start) or support_verb_before(nt, t, sent.start)
+                a1 = adjacent() or (subj_before() if verbal else None)
+                a2 = after_prep({"with", "against"})
+        elif frame == "held":
+            if t.text.startswith("-"):
+                a1 = adjacent()
+            elif t.text.lower().split()[0] in ("held", "controlled", "under"):
+                a1 = first_after()
+            else:
+                a1 = subj_before()
+        elif frame == "fell":
+            a1 = first_after()
+        elif frame == "lost":
+            a2 = subj_before()
+            a1 = after_prep({"to"})
+        elif frame == "oust" and v == "pass":
+            a2 = subj_before()
+            a1 = after_prep({"by"})
+        elif frame == "oust":
+            a1 = subj_before()
+            a2 = first_after()
+        elif frame == "clear":
+            if v == "pass":
+                a2 = after_prep({"of"})
+                a1 = after_prep({"by"})
+            else:
+                a1 = subj_before()
+                a2 = after_prep({"of"})
+        elif frame == "nom":
+            a1 = after_prep({"by"}) or adjacent() or subj_before()
+            a2 = after_prep(_FROM)
+        elif v == "pass":
+            a2 = subj_before()
+            a1 = after_prep({"by"})
+        else:
+            verbal = t.type == "capture" or is_verb(nt, t, sent.start) or support_verb_before(nt, t, sent.start) \
+                or bool(_POSSESSIVE_BEFORE.search(nt, max(sent.start, t.start - 12), t.start))
+            if t.type == "airstrike":
+                verbal = bool(_STRIKE_VERB.search(t.text)) or support_verb_before(nt, t, sent.start) or \
+                    (t.text.lower().endswith(("ed", "ing")) and is_verb(nt, t, sent.start))
+            if _AIRCRAFT_FIRST.match(t.text):  # "Israeli jets struck": the side is the word before, or no one
+                verbal = False
+            a1 = adjacent() or (subj_before() if verbal else after_prep({"by"}))
+            if a1 is None and t.type == "attack":
+                a1 = subj_before(strong_first=False)  # the nearest side before a noun "attack"
+            a2 = after_prep(_FROM) or (first_after(window_end) if t.type in ("attack", "siege", "airstrike", "arrest")
+                                       else None)
+        id1 = a1.actor_id if a1 else None
+        id2 = a2.actor_id if a2 else None
+        if id1 is not None and id1 == id2:
+            id2 = None
+        return id1, id2, ([a1.start, a1.end] if a1 else None)
+
+    def _between(self, sent, acts):
+        nt = self.nt
+        low = nt[sent.start:sent.end].lower()
+        i = low.find("between ")
+        if i < 0:
+            return None
+        pos = sent.start + i + 8
+        first = next((a for a in acts if pos <= a.start <= pos + 12), None)
+        if first is None:
+            return None
+        j = nt.find(" and ", first.end, first.end + 40)
+        if j < 0:
+            return None
+        second = next((a for a in acts if j < a.start <= j + 12 and a.actor_id != first.actor_id), None)
+        if second is None:
+            return None
+        return first, second
+
+    def _fill_sides(self, raw: list[dict]) -> None:
+        by_lemma: dict[str, Counter] = {}
+        for c in raw:
+            if c["explicit_a1"] and c["type"] == "capture":
+                by_lemma.setdefault(c["lemma"], Counter())[c["a1"]] += 1
+                by_lemma.setdefault("*", Counter())[c["a1"]] += 1
+        topic = self.sides.topic()
+        for c in raw:
+            if c["a1"] is None and c["type"] != "airstrike":
+                cand = None
+                if c["type"] == "capture" and (c["lemma"] in by_lemma or "*" in by_lemma):
+                    cand = by_lemma.get(c["lemma"], by_lemma.get("*")).most_common(1)[0][0]
+                if cand is None and c["a2"] is not None:
+                    cand = self.sides.opponent(c["a2"], self.allies)
+                if cand is None and c["speaker"][1] is not None and c["type"] in ("advance", "attack", "siege",
+                                                                                  "capture", "withdrawal"):
+                    cand = top_actor(self.m, c["speaker"][1])  # a party speaking of "our fighters", "fighters"
+                if cand is None:
+                    cand = self._discourse_actor(c["sent"]) or topic
+                if cand is not None and cand == c["a2"]:
+                    cand = self.sides.opponent(c["a2"], self.allies)
+                c["a1"] = cand
+            if c["a2"] is None and c["type"] in _TWO_SIDED and c["a1"] in self.sides.main():
+                if c["frame"] != "fell" or c["a1"] is not None:
+                    c["a2"] = self.sides.opponent(c["a1"], self.allies)
+            if c["a1"] is not None and c["a1"] == c["a2"]:
+                c["a2"] = self.sides.opponent(c["a1"], self.allies)
+
+    def _discourse_actor(self, sent: Sentence) -> int | None:
+        for a in reversed(self.actors[:bisect_left(self.actor_starts, sent.start)]):
+            if a.end <= sent.start and a.strong:
+                if self._para_of(a.start) == sent.para:
+                    return a.actor_id
+                break
+        return None
+
+    # ---------------------------------------------------------------- dates
+    def _date_for(self, sent: Sentence, t: Trigger):
+        cs, ce = clause_bounds(self.nt, sent.start, sent.end, t.start, self._breaks)
+        trigs = self.trigs_by_sent.get(sent.index, [])
+
+        def owner(e):
+            # the trigger a date expression belongs to: "X captured Y on Thursday" (the last trigger before it
+            # in its clause), else "On Thursday, X captured Y" (the first after it), else the nearest
+            if not trigs:
+                return None
+            before = []
+            for x in trigs:
+                if x.end <= e.start:
+                    xcs, xce = clause_bounds(self.nt, sent.start, sent.end, x.start, self._breaks)
+                    if xcs <= e.start < xce:
+                        before.append(x)
+            if before:
+                return before[-1]
+            after = [x for x in trigs if x.start >= e.end]
+            if after:
+                return after[0]
+            return min(trigs, key=lambda x: abs(x.start - e.start))
+
+        lo, hi = bisect_left(self.expr_starts, sent.start), bisect_left(self.expr_starts, sent.end)
+        inside = [(i, self.exprs[i]) for i in range(lo, hi)
+                  if not _CASUALTY_PERIOD.search(self.nt, max(sent.start, self.exprs[i].start - 80),
+                                                 self.exprs[i].start)]
+        inside = [(i, e) for i, e in inside
+                  if not _OTHER_EVENT_DATE.search(self.nt, max(sent.start, e.start - 25), e.start)]
+        vague = [(i, e) for i, e in inside if e.vague]
+        inside = [(i, e) for i, e in inside if (o := owner(e)) is None or (o.start, o.end) == (t.start, t.end)]
+        if not inside and vague:
+            inside = vague
+        if inside:
+            in_clause = [(i, e) for i, e in inside if cs <= e.start < ce] or inside
+            i, e = min(in_clause, key=lambda ie: abs(ie[1].start - t.start))
+            flags = list(e.flags)
+            return self.intervals[i], [e.start, e.end], flags
+        if self.resolve_pub is None:
+            return DateInterval.unknown(), None, []
+        # the governing period of the paragraph, or of the lead
+        lead_para = next((s.para for s in self.sents if s.start >= self.title_end), 0)
+        best = None
+        for i in range(lo):
+            e = self.exprs[i]
+            if not e.vague or e.start < self.title_end:
+                continue
+            para = self.expr_para[i]
+            if para is not None and (para == sent.para or para == lead_para):
+                best = (i, e)
+        if best:
+            i, e = best
+            return self.intervals[i], [e.start, e.end], []
+        return DateInterval.unknown(), None, []
+
+    # ---------------------------------------------------------------- mentions
+    def _mentions(self) -> list[Mention]:
+        out: list[Mention] = []
+        t = self.text
+        for p in self.places:
+            if p.place_ids:
+                for pid in p.place_ids:
+                    out.append(Mention("place", p.start, p.end, t[p.start:p.end], pid))
+            else:
+                out.append(Mention("proposed_place", p.start, p.end, t[p.start:p.end], p.proposed))
+        for a in self.actors:
+            out.append(Mention("actor", a.start, a.end, t[a.start:a.end], a.actor_id))
+        for e, iv in zip(self.exprs, self.intervals, strict=True):
+            ref = f"{iv.start.isoformat() if iv.start else ''}/{iv.end.isoformat() if iv.end else ''}"
+            out.append(Mention("date", e.start, e.end, t[e.start:e.end], ref))
+        for tr in self.all_triggers:
+            out.append(Mention("trigger", tr.start, tr.end, t[tr.start:tr.end], tr.type))
+        out.sort(key=lambda x: (x.start, x.end))
+        return out
+
+
+def _allies(m: Matcher) -> dict[int, set[int]]:
+    """Friends of each actor (part of, backed by, allied with, either way), from data/actors.json by name."""
+    cached = getattr(m, "allies", None)
+    if cached is not None:
+        return cached
+    by_name = {a.name.lower(): a.id for a in m.lexicon.actors}
+    out: dict[int, set[int]] = {a.id: set() for a in m.lexicon.actors}
+    try:
+        raw = read_actors_json(DATA_DIR / "actors.json")
+    except OSError:
+        raw = []
+    slug_to_id = {r["slug"]: by_name.get(r["name"].lower()) for r in raw}
+    for r in raw:
+        me = slug_to_id.get(r["slug"])
+        for rel in r.get("relations", []):
+            other = slug_to_id.get(rel.get("other"))
+            if me is None or other is None:
+                continue
+            a, b = top_actor(m, me), top_actor(m, other)
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    m.allies = out  # built once per matcher, like the automaton
+    return out
