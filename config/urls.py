@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from conflict.feeds import PlaceReviewedEventsFeed, ReviewedEventsFeed
 from conflict.views.health import healthz
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("conflict.urls_accounts")),
     path("review/", include("conflict.urls_review")),
     path("api/", include("conflict.api.urls")),
+    path("feeds/reviewed.atom", ReviewedEventsFeed(), name="feed-reviewed"),
+    path("feeds/places/<slug:slug>/reviewed.atom", PlaceReviewedEventsFeed(), name="feed-place-reviewed"),
     path("", include("conflict.urls")),
 ]
 
