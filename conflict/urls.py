@@ -1,4 +1,4 @@
-"""Public pages: home, places, actors, sources, reports, feeds (owned by the timelines work)."""
+"""Public pages: home, search, places, events, actors, sources, reports."""
 
 from django.urls import path
 
@@ -7,4 +7,12 @@ from conflict.views import pages
 app_name = "conflict"
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("search/", pages.search, name="search"),
+    path("places/<slug:slug>/", pages.place_detail, name="place"),
+    path("places/<slug:slug>/events.csv", pages.place_events_csv, name="place_events_csv"),
+    path("places/<slug:slug>/events.geojson", pages.place_events_geojson, name="place_events_geojson"),
+    path("events/<int:event_id>/", pages.event_detail, name="event"),
+    path("actors/<slug:slug>/", pages.actor_detail, name="actor"),
+    path("sources/<slug:slug>/", pages.source_detail, name="source"),
+    path("reports/<int:report_id>/", pages.report_detail, name="report"),
 ]
