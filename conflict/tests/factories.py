@@ -30,6 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class PlaceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Place
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Testplace {n}")
     slug = factory.LazyAttribute(lambda o: normalize_name(o.name).replace(" ", "-"))
@@ -47,6 +48,7 @@ class PlaceFactory(factory.django.DjangoModelFactory):
 class ActorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Actor
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Test Force {n}")
     slug = factory.LazyAttribute(lambda o: normalize_name(o.name).replace(" ", "-"))

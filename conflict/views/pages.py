@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from conflict.selectors import pages
 from conflict.selectors.feed import event_feed_record
 from conflict.selectors.feed_formats import CSV_COLUMNS, event_csv_row, event_geojson_feature, json_default
+from conflict.selectors.history import event_history
 from conflict.selectors.search import search as search_names
 
 
@@ -95,7 +96,8 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     event, redirect_to = pages.event_for_page(event_id)
     if redirect_to is not None:
         return redirect("conflict:event", event_id=redirect_to)
-    return render(request, "conflict/event_detail.html", {"event": event})
+    history = event_history(event_id=event.id)
+    return render(request, "conflict/event_detail.html", {"event": event, "history": history})
 
 
 @require_safe
