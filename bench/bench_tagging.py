@@ -81,6 +81,8 @@ def main() -> int:
     ap.add_argument("--reports", type=int, default=1000)
     ap.add_argument("--baseline", type=int, default=200, help="reports given to dateparser (it is slow)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="instead of timing, profile tag() over N reports with cProfile and print the hot spots")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -89,6 +91,17 @@ def main() -> int:
     lexicon = bundled_lexicon()
     pub = dt.date(2018, 12, 14)
     tag(corpus[0], published=pub, lexicon=lexicon)  # builds and caches the automaton
+    if args.profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for text in corpus[: args.profile]:
+            tag(text, published=pub, lexicon=lexicon)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        return 0
     rates, cpu_rates, claims = [], [], 0
     for _ in range(args.rounds):
         t0, c0 = time.perf_counter(), time.process_time()

@@ -16,7 +16,7 @@ from collections import Counter
 
 from conflict.dates import DateInterval
 
-from .actors import ActorMention, Sides, find_actors, find_speaker, top_actor
+from .actors import ActorMention, Sides, find_actors, find_speaker, speech_index, top_actor
 from .dates import DateExpr, find_dateline, find_dates, latest_stated, resolve, year_hint
 from .events import (
     _ANAPHORIC_PLACE,
@@ -40,7 +40,7 @@ from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
 
-TAGGER_VERSION = "rules-1.0"
+TAGGER_VERSION = "rules-1.1"
 
 __all__ = ["tag", "TAGGER_VERSION"]
 
@@ -48,26 +48,48 @@ _WINDOW = 110
 _STRIKE_VERB = re.compile(r"\b(?:hit|struck|targeted|pounded|bombed|shelled|strafed|carried|conducted|launched|"
                           r"bombarded)\b", re.I)
 _POSSESSIVE_BEFORE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?$", re.I)
-_OTHER_EVENT_DATE = re.compile(r"\b(?:founded|formed|set\s+up|established|created|born|declared|announced|began|"
-                               r"launched|started)\s+(?:on\s+|in\s+)?$", re.I)
+_OTHER_EVENT_DATE = re.compile(r"\b(?:founded|formed|set\s+up|established|created|born)\s+(?:on\s+|in\s+)?$", re.I)
+_SPEECH_DATE = re.compile(r"\b(?:said|says|told(?:\s+[\w.-]+){0,4}?|announced|reported|stated|confirmed|added|"
+                          r"tweeted|claimed)\s+(?:late\s+|early\s+)?$", re.I)
 _RELATIVE_BEFORE = re.compile(r",\s*(?:which|that|where)\s+(?:[\w'-]+\s+){0,4}$", re.I)
 _AIRCRAFT_FIRST = re.compile(r"^(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships)\b", re.I)
 _TWO_SIDED = ("capture", "siege", "clash", "attack", "advance", "airstrike", "arrest")
 _CASUALTY_PERIOD = re.compile(r"\b(?:killed|dead|deaths|losses|casualties|toll|number|fled|escaped|displaced)\b"
                               r"(?:(?!\b(?:captur|took|seiz|liberat)).){0,70}\b(?:since|as of)\s+$", re.I | re.S)
 _FROM = {"from", "against", "on", "with", "versus", "vs"}
+_BREAK_SIEGE = re.compile(r"\b(?:br(?:oke|eak|eaks|eaking|oken)|lift(?:ed|s|ing)?|end(?:ed|s|ing)?|ended)\s+"
+                          r"(?:through\s+)?(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_NP_END = re.compile(r"\b(?:held|controlled|in|at|near|from|on|of|east|west|north|south|inside|outside|with)\b|[,;]",
+                     re.I)
+_IT_AFTER = re.compile(r"\s+it\b(?!\s+(?:was|is|had|has|would|will)\b)", re.I)
+_ANAPHOR_KINDS = {"town": frozenset({"town", "village", "city"}), "city": frozenset({"city", "town"}),
+                  "village": frozenset({"village", "town"}), "field": frozenset({"oil_field", "gas_field"}),
+                  "oil field": frozenset({"oil_field", "gas_field"})}
+_DESTINATION = re.compile(r"\b(?:to|towards?|into|for|heading\s+(?:to|towards?))\s+(?:the\s+)?"
+                          r"(?:(?:town|city|village|area)s?\s+of\s+)?$", re.I)
+_BY_AFTER = re.compile(r"\s+by\s+(?:the\s+)?", re.I)
+_COMMA_BEFORE = re.compile(r",\s*$")
+_AND_GAP = re.compile(r"\s*,?\s*(?:and|&)\s+(?:the\s+)?$", re.I)
+_HEAD_GAP = re.compile(r"\s+(?:(?:members|fighters|militants|units|forces|troops|terrorists|gangs|mercenaries|"
+                       r"elements|jets|warplanes|aircraft|drones|helicopters|artillery|warships)\s+)?"
+                       r"(?:and\s+(?:jets|warplanes|aircraft|drones|helicopters|artillery|warships)\s+)?$", re.I)
 
 
-def tag(text: str, *, published: dt.date | None, lexicon: Lexicon, title: str = "") -> TagResult:
+def tag(text: str, *, published: dt.date | None, lexicon: Lexicon, title: str = "",
+        outlet_actor_id: int | None = None) -> TagResult:
+    """`outlet_actor_id`: the actor whose own media published the report (SANA: the Syrian government;
+    Amaq: ISIS), so that "our forces", "the army" and unattributed acts resolve to that side."""
     nt = normalize_text(text)
     lang = detect_language(nt)
     if not is_supported(lang):
         return TagResult(lang, False, published, False, [], [], [], [], TAGGER_VERSION)
-    return _Tagger(text, nt, published, get_matcher(lexicon), title).run(lang)
+    return _Tagger(text, nt, published, get_matcher(lexicon), title, outlet_actor_id).run(lang)
 
 
 class _Tagger:
-    def __init__(self, text: str, nt: str, published: dt.date | None, matcher: Matcher, title: str):
+    def __init__(self, text: str, nt: str, published: dt.date | None, matcher: Matcher, title: str,
+                 outlet_actor_id: int | None = None):
+        self.outlet_actor = outlet_actor_id
         self.text, self.nt, self.m = text, nt, matcher
         self.published = published
         self.title = title
@@ -97,7 +119,8 @@ class _Tagger:
         self.sents: list[Sentence] = split_sentences(nt)
         self.title_end = self._title_end()
         self.places: list[PlaceMention] = find_places(nt, self.hits, m)
-        self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents)
+        self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents,
+                                                      top_actor(m, self.outlet_actor) if self.outlet_actor else None)
         self.sides = Sides(self.actors)
         # sorted starts, for slicing by position instead of scanning
         self.place_starts = [p.start for p in self.places]
@@ -158,11 +181,12 @@ class _Tagger:
                 by_sent.setdefault(si, []).append(tr)
         self.all_triggers = [tr for v in by_sent.values() for tr in v]
         self.trigs_by_sent = {k: [x for x in v if x.type != "held"] for k, v in by_sent.items()}
+        speech = speech_index(self.low)
         for k, sent in enumerate(self.sents):
             if sent.end <= self.title_end:
                 continue
             sent_hits = self.hits[bisect_left(self.hit_starts, sent.start):bisect_left(self.hit_starts, sent.end)]
-            speaker = find_speaker(self.nt, sent.start, sent.end, sent_hits, self.m)
+            speaker = find_speaker(self.nt, sent.start, sent.end, sent_hits, self.m, speech)
             if not speaker[0] and self.nt[sent.start] == '"':
                 speaker = prev_speaker
             prev_speaker = speaker if speaker[0] else prev_speaker
@@ -173,19 +197,15 @@ class _Tagger:
             if not self._places_in(sent.start, sent.end) and not _ANAPHORIC_PLACE.search(self.nt, sent.start, sent.end):
                 continue
             cas = None
-            seen: set = set()
             for i, t in enumerate(trigs):
                 for c in self._claims_for(sent, t, trigs[i + 1:]):
-                    key = (c["type"], c["place_key"])
-                    if key in seen:
-                        continue
-                    seen.add(key)
                     if cas is None:
                         cas = casualties(self.nt, sent.start, sent.end)
                     c["speaker"], c["casualties"] = speaker, cas
                     raw.append(c)
         self._fill_sides(raw)
-        out = []
+        out: list[ClaimDraft] = []
+        kept: dict[tuple, int] = {}
         for c in raw:
             date, dspan, dflags = self._date_for(c["sent"], c["trigger"])
             d = ClaimDraft(
@@ -201,7 +221,15 @@ class _Tagger:
             if c["casualties"]:
                 first = c["casualties"][0]
                 d.casualties = {k: v for k, v in first.items() if k != "text"}
-            out.append(d)
+            # one claim per sentence, type, place and side ("SDF Seizes X: The SDF seized X on October 22"),
+            # the one with a date kept
+            key = (d.span, d.type, d.place_id, d.proposed_place, d.actor1_id)
+            j = kept.get(key)
+            if j is None:
+                kept[key] = len(out)
+                out.append(d)
+            elif not out[j].date.is_known and d.date.is_known:
+                out[j] = d
         return out
 
     def _claims_for(self, sent: Sentence, t: Trigger, later: list[Trigger]) -> list[dict]:
@@ -213,12 +241,14 @@ class _Tagger:
         fact = factuality(nt, t, cs, ce) if typ != "held" else "fact"
         if fact == "nonfact":
             return []
+        if typ == "siege" and _BREAK_SIEGE.search(nt, max(cs, t.start - 40), t.start):
+            typ, frame = "advance", "breaksiege"  # "broke the siege of X": the breaker advances
         if fact == "operation":
             typ, frame = "advance", "act"
         v = voice(nt, t)
         window_end = min(ce, t.end + _WINDOW)
         for lt in later:
-            if lt.type != "held" and lt.start > t.end:
+            if lt.type != "held" and lt.start > t.end and not adjective_use(nt, lt):
                 window_end = min(window_end, lt.start)
                 break
         # ---- places
@@ -229,6 +259,15 @@ class _Tagger:
                                                                                               "under"):
             direction = "before"
         group = self._group_after(t, window_end) if direction == "after" else self._group_before(t, cs)
+        if t.lemma == "aggression" and not group:
+            return []  # "the Turkish aggression on Syrian territory": only a named place makes it a claim
+        if group and typ == "withdrawal" and _DESTINATION.search(nt, max(t.end, group[0].start - 25), group[0].start):
+            group = []  # "fled toward Markada": where they went, not the place they left
+            if direction == "after":
+                group = self._group_before(t, cs)
+        if not group and typ in ("attack", "airstrike") and direction == "after":
+            # "In Hasakah's countryside, gunmen attacked a checkpoint near Markada": the nearer scene wins
+            group = self._group_after(t, window_end, locators_ok=True)
         if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance"):
             group = self._group_before(t, cs) if direction == "after" else self._group_after(t, window_end)
         if not group and direction == "before" and typ == "capture":
@@ -238,6 +277,9 @@ class _Tagger:
         if not group and typ in ("clash", "attack", "airstrike"):
             # "clashed with ISIS near al-Kishkiyah", "strikes near Hajin": with no other place, near will do
             group = self._group_after(t, window_end, locators_ok=True)
+            if not group:  # "Near Abu Kamal, five strikes engaged ..."
+                near = [p for p in self._places_in(cs, t.start) if p.end <= t.start]
+                group = near[-1:]
         if typ == "capture" and t.lemma in ("lose", "clear", "liberate") and group and frame != "clear" or \
                 (t.lemma == "clear" and v != "pass" and group):
             between = nt[t.end:group[0].start]
@@ -246,6 +288,9 @@ class _Tagger:
         if frame in ("act", "nom") and typ == "capture" and t.lemma in ("capture", "seize", "take", "retake"):
             stop = group[0].start if group else window_end
             between = nt[t.end:stop]
+            np_end = _NP_END.search(between)
+            if np_end:  # "capturing the last pocket held by the jihadists": only the object itself can be a person
+                between = between[:np_end.start()]
             if t.lemma in ("take", "retake") and group and len(between) > 30:
                 return []
             if _PERSON.search(between) or (not group and _PERSON.search(nt, t.end, min(ce, t.end + 60))):
@@ -254,10 +299,15 @@ class _Tagger:
                     group = self._group_after(t, min(ce, t.end + 140), locators_ok=True)
             elif _THINGS.search(between):
                 return []
+        if not group and typ != "arrest" and _IT_AFTER.match(nt, t.end):
+            p = self._last_place_before(t.start, sent.start - 400)  # "the jihadists had recaptured it"
+            if p is not None:
+                group = [p]
         if not group:
             am = _ANAPHORIC_PLACE.search(nt, sent.start, sent.end)
             if am:
-                p = self._last_place_before(am.start(), sent.start - 500)
+                kinds = _ANAPHOR_KINDS.get(" ".join(am.group(1).lower().split()))
+                p = self._last_place_before(am.start(), sent.start - 500, kinds)
                 if p is not None:
                     group = [p]
         if not group:
@@ -310,11 +360,13 @@ class _Tagger:
                 break
         return group
 
-    def _last_place_before(self, pos: int, floor: int) -> PlaceMention | None:
-        for p in reversed(self._places_in(max(floor, 0), pos)):
-            if p.end <= pos and p.kind != "region":
-                return p
-        return None
+    def _last_place_before(self, pos: int, floor: int, kinds: frozenset | None = None) -> PlaceMention | None:
+        cands = [p for p in self._places_in(max(floor, 0), pos) if p.end <= pos and p.kind != "region"]
+        if kinds:  # "the field" is the last oil field named, "the town" the last town or village
+            for p in reversed(cands):
+                if p.kind in kinds:
+                    return p
+        return cands[-1] if cands else None
 
     # ---------------------------------------------------------------- roles
     def _roles(self, sent, t, frame, v, cs, ce, window_end):
@@ -326,26 +378,39 @@ class _Tagger:
 
         def adjacent():
             for a in acts:
+                if a.modifier and a.end <= t.start and not t.text.startswith("-"):
+                    continue
                 if a.end <= t.start and t.start - a.end <= 4 and nt[a.end:t.start].strip() in ("", "'s", "'"):
                     return a
+                if a.end <= t.start and t.start - a.end <= 40 and a.strong and _HEAD_GAP.match(nt, a.end, t.start):
+                    return a  # "ISIS members withdrew", "Coalition aircraft and artillery struck"
                 if a.start < t.start < a.end:  # "Coalition aircraft hit": the trigger starts inside the name
                     return a
             return None
+
+        def first_conjunct(a):
+            # "The Turkish Armed Forces and the Syrian National Army have liberated": the first named leads
+            for b in acts:
+                if b.end <= a.start and a.start - b.end <= 12 and _AND_GAP.match(nt, b.end, a.start) \
+                        and b.actor_id != a.actor_id and not b.modifier:
+                    return b
+            return a
 
         def subj_before(strong_first=True):
             cands = [a for a in acts if a.end <= t.start and a.subject and a.start >= cs - 200]
             if strong_first:
                 for a in reversed(cands):
                     if a.strong:
-                        return a
-            return cands[-1] if cands else None
+                        return first_conjunct(a)
+            return first_conjunct(cands[-1]) if cands else None
 
         def after_prep(preps, limit=None):
             lim = limit or min(ce, t.end + 90)
             for a in acts:
                 if t.end <= a.start < lim:
                     head = nt[t.end:a.start].lower().split()
-                    head = [w for w in head if w not in ("the", "a", "an", "its", "their", "remaining")]
+                    head = [w for w in head if w not in ("the", "a", "an", "its", "their", "remaining", "last",
+                                                         "final", "few", "some")]
                     if not head:  # "free of ISIS": the preposition ends the trigger itself
                         head = t.text.lower().split()[-1:]
                     if head and head[-1].strip(",") in preps:
@@ -380,6 +445,8 @@ class _Tagger:
                 a1 = subj_before()
         elif frame == "fell":
             a1 = first_after()
+        elif frame == "breaksiege":
+            a1 = subj_before()
         elif frame == "lost":
             a2 = subj_before()
             a1 = after_prep({"to"})
@@ -410,13 +477,25 @@ class _Tagger:
                     (t.text.lower().endswith(("ed", "ing")) and is_verb(nt, t, sent.start))
             if _AIRCRAFT_FIRST.match(t.text):  # "Israeli jets struck": the side is the word before, or no one
                 verbal = False
-            a1 = adjacent() or (subj_before() if verbal else after_prep({"by"}))
+            bm = _BY_AFTER.match(nt, t.end)  # "shelling by coalition warplanes"
+            by = next((a for a in acts if a.start == bm.end()), None) if bm else None
+            if t.type == "withdrawal" and t.text.lower().endswith("al"):
+                by = by or after_prep({"of"}, min(ce, t.end + 40))  # "the withdrawal of the last ISIS members"
+            a1 = by or adjacent() or (subj_before() if verbal else None)
+            if a1 is None and t.text.lower().endswith("ing") and \
+                    _COMMA_BEFORE.search(nt, max(cs, t.start - 4), t.start):
+                a1 = subj_before()  # "..., shelling residential neighborhoods": the participle shares the subject
+            if a1 is None and _AIRCRAFT_FIRST.match(t.text):
+                a1 = next((a for a in acts if a.end <= t.start and _AND_GAP.fullmatch(nt, a.end, t.start)), None)
             if a1 is None and t.type == "attack":
                 a1 = subj_before(strong_first=False)  # the nearest side before a noun "attack"
             a2 = after_prep(_FROM) or (first_after(window_end) if t.type in ("attack", "siege", "airstrike", "arrest")
                                        else None)
         id1 = a1.actor_id if a1 else None
         id2 = a2.actor_id if a2 else None
+        if a1 is not None and a2 is a1:
+            a2 = None
+            id2 = None
         if id1 is not None and id1 == id2:
             id2 = None
         return id1, id2, ([a1.start, a1.end] if a1 else None)
@@ -447,6 +526,11 @@ class _Tagger:
                 by_lemma.setdefault("*", Counter())[c["a1"]] += 1
         topic = self.sides.topic()
         for c in raw:
+            if c["a1"] is None and c["type"] == "airstrike":
+                # unattributed strikes: the outlet's own side (a Coalition strike summary), else whoever was last
+                # said to strike
+                c["a1"] = top_actor(self.m, self.outlet_actor) if self.outlet_actor else \
+                    self._last_striker(c["trigger"])
             if c["a1"] is None and c["type"] != "airstrike":
                 cand = None
                 if c["type"] == "capture" and (c["lemma"] in by_lemma or "*" in by_lemma):
@@ -466,6 +550,18 @@ class _Tagger:
                     c["a2"] = self.sides.opponent(c["a1"], self.allies)
             if c["a1"] is not None and c["a1"] == c["a2"]:
                 c["a2"] = self.sides.opponent(c["a1"], self.allies)
+
+    def _last_striker(self, t: Trigger) -> int | None:
+        for x in reversed(self.all_triggers):
+            if x.type != "airstrike" or x.start >= t.start:
+                continue
+            if t.start - x.start > 1500:
+                break
+            before = [a for a in self.actors[bisect_left(self.actor_starts, max(0, x.start - 150)):
+                                             bisect_left(self.actor_starts, x.start)] if a.subject and not a.modifier]
+            if before:
+                return before[-1].actor_id
+        return None
 
     def _discourse_actor(self, sent: Sentence) -> int | None:
         for a in reversed(self.actors[:bisect_left(self.actor_starts, sent.start)]):
@@ -504,10 +600,18 @@ class _Tagger:
                                                  self.exprs[i].start)]
         inside = [(i, e) for i, e in inside
                   if not _OTHER_EVENT_DATE.search(self.nt, max(sent.start, e.start - 25), e.start)]
+        # "..., a spokesman said on Monday": the day of the statement bounds every claim of the sentence
+        speech = [(i, e) for i, e in inside if _SPEECH_DATE.search(self.nt, max(sent.start, e.start - 45), e.start)]
+        inside = [ie for ie in inside if ie not in speech]
         vague = [(i, e) for i, e in inside if e.vague]
+        others = [(i, e) for i, e in inside if not e.vague and cs <= e.start and e.end <= t.start]
         inside = [(i, e) for i, e in inside if (o := owner(e)) is None or (o.start, o.end) == (t.start, t.end)]
         if not inside and vague:
             inside = vague
+        if not inside and others:
+            inside = others  # "clashes took place on Tuesday ..., accompanied by shelling": the clause's date
+        if not inside and speech:
+            inside = speech
         if inside:
             in_clause = [(i, e) for i, e in inside if cs <= e.start < ce] or inside
             i, e = min(in_clause, key=lambda ie: abs(ie[1].start - t.start))

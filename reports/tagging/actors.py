@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ like as versus vs among amongst about across behind beside besides without withi
 along around after before during since until despite including""".split())
 _SKIP = frozenset("""the a an its their his her our some many remaining several other few dozens hundreds
 fellow rival allied local new fresh""".split())
-_MODIFIER_AFTER = re.compile(r"^-?(?:held|controlled|led|backed|affiliated|linked|run|occupied|allied|aligned|"
+_MODIFIER_AFTER = re.compile(r"^\.?-?(?:held|controlled|led|backed|affiliated|linked|run|occupied|allied|aligned|"
                                 r"supported|dominated|friendly)\b", re.I)
 _ANAPHOR = re.compile(r"\b(?:the|this|that) (?:force|forces|group|alliance|militia|organi[sz]ation)\b(?!-)", re.I)
 _SPEECH = re.compile(r"\b(?:said|says|told|claimed|claims|reported|reports|announced|stated|tweeted|confirmed|"
@@ -52,14 +53,22 @@ def top_actor(matcher: Matcher, actor_id: int | None) -> int | None:
 
 
 def _subject_like(text: str, start: int, sent_start: int) -> bool:
-    head = text[sent_start:start]
-    words = _WORDS.findall(head[-120:])
+    return _subject_roles(text, start, sent_start)[0]
+
+
+def _subject_roles(text: str, start: int, sent_start: int) -> tuple[bool, bool]:
+    """(subject-like, and at the head of a clause), from one look at the words before `start`."""
+    words = _WORDS.findall(text[max(sent_start, start - 120):start])
     i = len(words) - 1
     while i >= 0 and words[i].lower() in _SKIP:
         i -= 1
     if i < 0:
-        return True
+        return True, True
     w = words[i].lower()
+    return _subject_word(words, i, w), w in _CLAUSE_HEAD
+
+
+def _subject_word(words: list[str], i: int, w: str) -> bool:
     is_year = len(w) == 4 and w[:2] in ("19", "20")
     if (w[0].isdigit() and not is_year) or w in _COUNTS:  # "killed 30 SDF members": a count of victims, not an agent
         return False
@@ -78,28 +87,127 @@ _CLAUSE_HEAD = frozenset({",", ";", ":", "(", '"', "that", "and", "but", "while"
                           "later", "now", "today", "yesterday", "however", "until"})
 
 
-def _strong_subject(text: str, start: int, sent_start: int) -> bool:
-    words = _WORDS.findall(text[max(sent_start, start - 120):start])
-    i = len(words) - 1
-    while i >= 0 and words[i].lower() in _SKIP:
-        i -= 1
-    return i < 0 or words[i].lower() in _CLAUSE_HEAD
+# "Turkish regime forces", "Russian warships": a nationality before a military noun names that state's side
+_DEMONYMS = {"Turkish": "Turkey", "Russian": "Russia", "Iraqi": "Iraqi Security Forces",
+             "Iranian": "Iran-backed militias",
+             "Israeli": "Israel", "American": "Coalition"}
+_DEMONYM_NP = re.compile(r"\b(?P<dem>Turkish|Russian|Iraqi|Iranian|Israeli|American)\s+(?:[a-z-]+\s+)?"
+                         r"(?:forces|troops|soldiers|army|warplanes|jets|warships|aircraft|drones|artillery|navy|"
+                         r"military|regime|occupation|units|helicopters|air\s+force)\b")
+# "U.S.-backed Syrian militias", "Turkish-backed rebels": the side backed by the named one
+_BACKED_NP = re.compile(r"^\.?-?\s*(?:backed|supported|sponsored)\s+(?:[A-Za-z-]+\s+){0,2}?"
+                        r"(?:forces|fighters|militias?|rebels|groups?|factions|troops|alliance|opposition|"
+                        r"gunmen|mercenaries)\b")
+# what a party's own media call its side
+_SELF_NP = re.compile(r"\b(?:our\s+(?:forces|fighters|troops|units|heroes|soldiers)|(?:the\s+)?army\s+(?:units|troops)|"
+                      r"the\s+army|(?:the\s+)?armed\s+forces)\b", re.I)
 
 
-def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences) -> list[ActorMention]:
+_DATELINE_PREFIX = re.compile(r"[A-Z][\w'.-]*(?:[ ,]+[A-Z][\w'.-]*){0,4},?\s*(?:\([^)]{1,40}\))?\s+[-\u2013\u2014]+\s+")
+
+
+_BACKER_BEFORE = re.compile(r"\b(?:backed|supported|assisted|aided|helped|sponsored)\s+by\s+(?:the\s+)?$|"
+                            r"\bwith\s+(?:the\s+)?(?:support|backing|help)\s+of\s+(?:the\s+)?$", re.I)
+
+
+def _relations(matcher: Matcher) -> tuple[dict[int, int], dict[str, int]]:
+    """(backer id -> the first actor it backs, actor name -> id), from data/actors.json; cached on the matcher."""
+    cached = getattr(matcher, "proxies", None)
+    if cached is not None:
+        return cached
+    from .lexicon import DATA_DIR, read_actors_json
+    by_name = {a.name: a.id for a in matcher.lexicon.actors}
+    proxies: dict[int, int] = {}
+    try:
+        raw = read_actors_json(DATA_DIR / "actors.json")
+    except OSError:
+        raw = []
+    slug_to_id = {r["slug"]: by_name.get(r["name"]) for r in raw}
+    for r in raw:
+        me = slug_to_id.get(r["slug"])
+        for rel in r.get("relations", []):
+            other = slug_to_id.get(rel.get("other"))
+            if rel.get("kind") == "backed_by" and me is not None and other is not None:
+                proxies.setdefault(other, me)
+    matcher.proxies = (proxies, by_name)
+    return matcher.proxies
+
+
+def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
+                self_actor: int | None = None) -> list[ActorMention]:
     out: list[ActorMention] = []
     si = 0
     sents = list(sentences)
+    proxies, by_name = _relations(matcher)
+    extra: list[tuple[int, int, str, int]] = []
+    for m in _DEMONYM_NP.finditer(text):
+        aid = by_name.get(_DEMONYMS[m.group("dem")])
+        if aid is not None:
+            extra.append((m.start(), m.end(), m.group(0), aid))
+    if self_actor is not None:
+        for m in _SELF_NP.finditer(text):
+            extra.append((m.start(), m.end(), m.group(0), self_actor))
+    if extra:
+        def covered(h):
+            return any(s <= h.start < e or h.start <= s < h.end for s, e, _, _ in extra)
+        # a demonym phrase wins over a generic inside it ("Turkish regime forces"), not over a name that holds it
+        extra = [x for x in extra if not any(h.start <= x[0] and x[1] <= h.end and h.kind == "actor" for h in hits)]
+        hits = [h for h in hits if h.kind not in ("actor", "generic") or not covered(h)]
+    # "YPG/PKK terrorists", "PKK militias": a generic word right after a name belongs to that name's mention
+    merged = []
+    for h in hits:
+        if merged and h.kind == "generic" and merged[-1].kind == "actor" and 0 < h.start - merged[-1].end <= 1 \
+                and text[merged[-1].end:h.start] == " " and h.tok_start == merged[-1].tok_end:
+            prev = merged[-1]
+            merged[-1] = Hit(prev.kind, prev.start, h.end, prev.refs, text[prev.start:h.end], prev.tok_start, h.tok_end)
+            continue
+        merged.append(h)
+    hits = merged
     for h in hits:
         if h.kind not in ("actor", "generic"):
             continue
         while si + 1 < len(sents) and sents[si].end <= h.start:
             si += 1
         s0 = sents[si].start if sents else 0
-        modifier = bool(_MODIFIER_AFTER.match(text[h.end:h.end + 14]))
-        subj = not modifier and _subject_like(text, h.start, s0)
-        out.append(ActorMention(h.start, h.end, h.spelling, top_actor(matcher, h.refs[0]), h.kind == "generic",
-                                subj, modifier, subj and _strong_subject(text, h.start, s0)))
+        after = text[h.end:h.end + 60]
+        modifier = bool(_MODIFIER_AFTER.match(after))
+        aid = top_actor(matcher, h.refs[0])
+        if modifier:
+            bm = _BACKED_NP.match(after)
+            proxy = proxies.get(aid) if bm else None
+            if proxy is not None and not any(h.end < x.start < h.end + bm.end() for x in hits):
+                subj, strong = _subject_roles(text, h.start, s0)
+                e = h.end + bm.end()
+                out.append(ActorMention(h.start, e, text[h.start:e], top_actor(matcher, proxy), True, subj, False,
+                                        subj and strong))
+                continue
+        win = text[max(0, h.start - 30):h.start]
+        if not modifier and ("by" in win or "of" in win) and _BACKER_BEFORE.search(win):
+            modifier = True  # "troops backed by Russia": the backer, not the side that acts
+        subj, strong = (False, False) if modifier else _subject_roles(text, h.start, s0)
+        strong = subj and strong
+        if not subj and not modifier and _CONJ_BEFORE.search(text, max(s0, h.start - 12), h.start) and \
+                _FINITE_AFTER.match(text, h.end):
+            subj = strong = True  # "after the jihadists had recaptured it": a clause, not a prepositional phrase
+        out.append(ActorMention(h.start, h.end, h.spelling, aid, h.kind == "generic", subj, modifier, strong))
+    for s, e, spelling, aid in extra:
+        while si > 0 and sents[si].start > s:
+            si -= 1
+        while si + 1 < len(sents) and sents[si].end <= s:
+            si += 1
+        s0 = sents[si].start if sents else 0
+        subj, strong = _subject_roles(text, s, s0)
+        out.append(ActorMention(s, e, spelling, top_actor(matcher, aid), True, subj, False, subj and strong))
+    # "AKCAKALE, Turkey (Reuters) - ...": a dateline names where the report was filed, not a side
+    cut = []
+    for sent in sents:
+        if sent.index == 0 or sents[sent.index - 1].para != sent.para:
+            dm = _DATELINE_PREFIX.match(text, sent.start, min(sent.end, sent.start + 90))
+            if dm:
+                cut.append((sent.start, dm.end()))
+    if cut:
+        out = [a for a in out if not any(s <= a.start < e for s, e in cut)]
+    out.sort(key=lambda a: a.start)
     # "the force", "the group": the last subject actor before it
     for m in _ANAPHOR.finditer(text):
         if any(a.start <= m.start() < a.end for a in out):
@@ -146,9 +254,23 @@ class Sides:
         return max(self.counts, key=lambda a: (self.subject_counts[a], self.counts[a]))
 
 
-def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher) -> tuple[str, int | None]:
+_SPEECH_LOW = re.compile(_SPEECH.pattern)  # on ASCII-lowercased text: no IGNORECASE cost
+
+
+def speech_index(low: str) -> tuple[list[int], list]:
+    """The speech verbs of a whole (ASCII-lowercased, length-preserving) text, with their starts."""
+    ms = list(_SPEECH_LOW.finditer(low))
+    return [m.start() for m in ms], ms
+
+
+def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher,
+                 speech: tuple[list[int], list] | None = None) -> tuple[str, int | None]:
     """Who is quoted in the sentence [s, e): a known source, or an actor's spokesperson."""
-    sm = _SPEECH.search(text, s, e)
+    if speech is not None:  # the speech verbs of the whole text, found once
+        i = bisect_left(speech[0], s)
+        sm = speech[1][i] if i < len(speech[1]) and speech[1][i].end() <= e else None
+    else:
+        sm = _SPEECH.search(text, s, e)
     if not sm:
         return "", None
     best = None
@@ -158,7 +280,7 @@ def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher) -
         if h.kind == "source":
             src = matcher.sources[h.refs[0]]
             aff = src.get("affiliation")
-            actor = next((a.id for a in matcher.lexicon.actors if _slug(a.name) == aff), None)
+            actor = _actor_by_slug(matcher).get(aff)
             cand = (src["name"], actor)
         elif h.kind == "actor" and _SPOKES.match(text[h.end:h.end + 30]):
             cand = (f"{matcher.actors[h.refs[0]].name} spokesperson", h.refs[0])
@@ -174,5 +296,21 @@ def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher) -
     return best[1] if best else ("", None)
 
 
+_CONJ_BEFORE = re.compile(r"\b(?:after|before|since|until|as|once)\s+(?:the\s+)?$", re.I)
+_FINITE_AFTER = re.compile(r"\s+(?:(?:fighters|militants|forces|troops|members|units)\s+)?"
+                           r"(?:had|has|have|was|were|is|are|\w+ed|took|retook|fled|withdrew|fought|overran|drove)\b",
+                           re.I)
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def _slug(name: str) -> str:
-    return regex.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return _SLUG.sub("-", name.lower()).strip("-")
+
+
+def _actor_by_slug(matcher: Matcher) -> dict[str, int]:
+    cached = getattr(matcher, "actor_by_slug", None)
+    if cached is None:
+        cached = matcher.actor_by_slug = {}
+        for a in matcher.lexicon.actors:
+            cached.setdefault(_slug(a.name), a.id)
+    return cached

@@ -73,7 +73,7 @@ def _unique_groups(form: str, pattern: str) -> str:
 _RE = re.compile(r"\b(?:" + "|".join(f"(?P<_{k}>{_unique_groups(k, p)})" for k, p in _PATTERNS) + ")")
 _DATELINE = regex.compile(
     rf"^\s*[A-Z][A-Z .,'/-]{{2,60}}(?:\(\s*|,\s*|\s+-\s*)(?P<mon>{_MON})\s+(?P<day>\d{{1,2}}),?\s+(?P<yr>(?:19|20)\d\d)"
-    r"\s*\)?\s*[-:]",
+    r"\s*\)?\s*(?:\(\s*[A-Za-z][A-Za-z .&/-]{0,30}\)\s*)?[-:\u2013\u2014]",
     regex.IGNORECASE | regex.MULTILINE)
 _SINCE = re.compile(r"(?:since|as of|from)\s+$")
 
@@ -96,9 +96,11 @@ class DateExpr:
 
 
 # every date expression holds one of these words; the full grammar runs only in windows around them
-_CORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
-                   r"(?:19|20)\d\d\b|\d{1,2}(?:st|nd|rd|th)?\b|yesterday|today|tonight|morning|afternoon|evening|"
-                   r"night|week|month|year|day|recent|moment|currently|ago)")
+_CORE = re.compile(r"\b(?:a(?:go|fternoon|pr(?:il)?\b|ug(?:ust)?\b)|currently|d(?:ay|ec(?:ember)?\b)|evening|"
+                   r"f(?:eb(?:ruary)?\b|riday\b)|j(?:an(?:uary)?|une?|uly?)\b|"
+                   r"m(?:ar(?:ch)?\b|ay\b|onday\b|onth|orning|oment)|n(?:ov(?:ember)?\b|ight)|oct(?:ober)?\b|recent|"
+                   r"s(?:ep(?:t(?:ember)?)?\b|aturday\b|unday\b)|t(?:oday|onight|uesday\b|hursday\b)|"
+                   r"w(?:ednesday\b|eek)|y(?:ear|esterday)|(?:19|20)\d\d\b)")
 
 
 def _iter_date_matches(low: str):

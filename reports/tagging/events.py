@@ -27,7 +27,9 @@ _F = regex.IGNORECASE
 TRIGGERS: list[tuple[str, str, str, str]] = [
     ("capture", "act", "capture", r"(?:gain(?:ed|s|ing)?|regain(?:ed|s|ing)?|wrest(?:ed|ing)?|assum(?:ed|ing)|"
                                   r"seiz(?:ed|ing)|took|tak(?:e|es|en|ing)|retook|retak(?:e|es|en|ing))\s+"
-                                  r"(?:back\s+)?(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)"),
+                                  r"(?:back\s+)?(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)|"
+                                  r"(?:impos|establish|extend)(?:ed|es|ing)\s+(?:its\s+|their\s+)?(?:full\s+|complete\s+|"
+                                  r"total\s+)?control\s+(?:over|on)"),
     ("capture", "fell", "fall", r"f[ae]ll(?:s|en)?\s+(?:back\s+)?(?:in)?to"),
     ("capture", "nom", "fall", r"(?:the\s+)?fall\s+of"),
     ("capture", "act", "capture", r"(?:re)?captur(?:e|es|ed|ing)"),
@@ -58,11 +60,17 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
                                    r"(?:\w+\s+)?(?:hit|struck|targeted|pounded|bombed|shelled|strafed)|"
                                    r"(?:carried\s+out|conducted|launched)\s+(?:\d+\s+|several\s+|dozens\s+of\s+)?strikes|"
                                    r"air\s?strikes?|air\s+raids?|drone\s+strikes?|bombard(?:ed|ing|ment|ments)|"
-                                   r"shell(?:ed|ing)|artillery\s+(?:fire|strikes?|shelling)|bomb(?:ed|ing)"),
+                                   r"shell(?:ed|ing)|artillery\s+(?:fire|strikes?|shelling)|bomb(?:ed|ing)|"
+                                   r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|"
+                                   r"dozens\s+of)\s+(?:coalition\s+|precision\s+)?strikes|"
+                                   r"(?:fired|launched|fires|firing)\s+(?:[\w-]+\s+){0,3}?(?:missiles|rockets|shells)"),
     ("attack", "act", "attack", r"(?:counter-?)?attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|ambush(?:es|ed|ing)?|"
                                 r"raid(?:s|ed|ing)?|suicide\s+(?:bombings?|attacks?|car\s+bombs?)|car\s+bomb(?:s|ings?)?|"
-                                r"(?:VB)?IEDs?"),
-    ("clash", "act", "clash", r"clash(?:es|ed|ing)?|fighting|fights?|fought|battl(?:e|es|ed|ing)|engagements?|"
+                                r"(?:VB)?IEDs?|improvised\s+explosive\s+devices?|(?:roadside|landmine|motorcycle)\s+bombs?|"
+                                r"(?:car|suicide)\s+bomber"),
+    ("attack", "act", "aggression", r"aggression\s+(?:on|against)"),
+    ("clash", "act", "clash", r"clash(?:es|ed|ing)?|fighting(?!\s+positions?)|fights?|fought|battl(?:e|es|ed|ing)|"
+                              r"engagements?|"
                               r"skirmish(?:es|ed)?|firefights?|confrontations?|combat"),
     ("withdrawal", "act", "withdraw", r"withdr(?:ew|awn|aw|aws|awing|awal)|retreat(?:ed|ing|s)?|"
                                       r"pull(?:ed|ing|s)?\s+(?:out|back)|fle(?:d|eing|es)|abandon(?:ed|ing|s)?"),
@@ -82,6 +90,8 @@ _NONFACT = re.compile(
     r"prevent(?:s|ed|ing)?\s+(?:\S+\s+){0,3}from|stop(?:s|ped)?\s+(?:\S+\s+){0,3}from|expect\w*|unless|if|whether|"
     r"until|once)"
     r"\s+(?:\S+\s+){0,2}$", re.I)
+_DENIED = re.compile(r"\b(?:den(?:y|ies|ied|ying)|rejected\s+claims|false\s+claims?)\s+(?:that\s+)?(?:\S+\s+){0,3}$",
+                     re.I)
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+and\s+)?$", re.I)
 _FACTUAL_TO = re.compile(r"\b(?:(?:able|managed|went\s+on|succeeded|continu(?:e|es|ed|ing)|began|begun|started|"
                             r"proceeded|moved)|used\s+(?:\S+\s+){0,6}?)\s*to\s+(?:\w+\s+and\s+)?$", re.I)
@@ -89,7 +99,8 @@ _OPERATION_TO = re.compile(r"\b(?:operation|offensive|campaign|battle|push|drive
                               r"mission|ops)s?\s+to\s+$", re.I)
 _DONE = re.compile(r"\b(?:finished|completed|ended|concluded|succeeded|over|accomplished)\b", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are|be|get|got|gets)\s+(?:\w+ly\s+|also\s+|now\s+|still\s+)?$")
-_ADJ_USE = re.compile(r"^\s+(?:areas?|cities|villages|towns|territor\w+|regions?|zones?|lands?|parts?|"
+_ADJ_USE = re.compile(r"^\s+(?:areas?|cities|city|villages?|towns?|garrisons?|enclaves?|pockets?|territor\w+|"
+                         r"regions?|zones?|lands?|parts?|"
                          r"neighbou?rhoods?|districts?|fighters|militants|unit|units|weapons|equipment|footage|"
                          r"soldiers|members|prisoners)\b", re.I)
 _PERSON = re.compile(r"\b(?:leader|leaders|commander|commanders|emir|emirs|official|officials|militants?|fighters?|"
@@ -103,7 +114,7 @@ _THINGS = re.compile(r"\b(?:equipment|ammo|ammunition|weapons?|depots?|vehicles?
                         _F)
 _CLAUSE_BREAK = re.compile(r";|\s+while\s+|,\s*but\s+|\s+but\s+|,\s*although\s+|\s+whereas\s+|,\s*however,?\s+|"
                               r"\.\s+|,\s*even\s+as\s+|:\s+", re.I)
-_ANAPHORIC_PLACE = re.compile(r"\b(?:the|this|that)\s+(?:town|city|village|area|locality|oil\s+field|field)\b"
+_ANAPHORIC_PLACE = re.compile(r"\b(?:the|this|that)\s+(town|city|village|area|locality|oil\s+field|field)\b"
                                  r"(?!\s+of\b)", re.I)
 _CONNECTOR = re.compile(
     r"^(?:\s*,\s*(?:and\s+|or\s+|as\s+well\s+as\s+)?|\s+(?:and|or|to|as\s+well\s+as|through|till|until)\s+|"
@@ -127,14 +138,37 @@ class Trigger:
     lemma: str
 
 
+_STEM_WORDS = """gain regain wrest assum impos establish extend seiz too tak retoo retak fall fell captur recaptur
+liberat freed overr storm los ous expel drov driv kick evict rout push clear purg siege encircl besieg surround launch
+offensive advanc operation mad mak enter aircraft warplane jet drone plane helicopter artillery gunship carried conduct
+air bombard shell bomb struck counter attack assault ambush raid suicide car vb ied clash fight fought battl engagement
+skirmish firefight confrontation combat withdr retreat pull fle abandon arrest detain apprehend held controlled under
+occup controls free now reent fire improvised roadside landmine motorcycle aggression""".split()
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex alternation shaped as a trie ("a(?:ir|ttack|...)"), so each position costs a few
+    character tests instead of one try per word."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        if "" in node:  # a word ends here: the shortest prefix is enough to mark a candidate
+            return ""
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return emit(trie)
+
+
 # cheap first pass: where a trigger can start; the full alternation is then tried only there
 _TRIG_STEMS = re.compile(
-    r"\b(?:gain|regain|wrest|assum|seiz|too|tak|retoo|retak|f[ae]ll|captur|recaptur|liberat|freed|overr|storm|los|"
-    r"ous|expel|dr[oi]v|kick|evict|rout|push|clear|purg|siege|encircl|besieg|surround|launch|offensive|advanc|"
-    r"operation|mad|mak|enter|aircraft|warplane|jet|drone|plane|helicopter|artillery|gunship|carried|conduct|"
-    r"air|bombard|shell|bomb|struck|counter|attack|assault|ambush|raid|suicide|car|vb|ied|clash|fight|fought|battl|"
-    r"engagement|skirmish|firefight|confrontation|combat|withdr|retreat|pull|fle|abandon|arrest|detain|apprehend|"
-    r"held|controlled|under|occup|controls|free|now|re)|-(?=held|controlled|occupied)")
+    r"\b(?:" + _trie_pattern(_STEM_WORDS) + "|"
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|dozens)"
+    r"(?=\s+(?:\w+\s+)?strikes))|-(?=held|controlled|occupied)")
 
 
 def find_triggers(text: str, s: int = 0, e: int | None = None, lowered: str | None = None) -> list[Trigger]:
@@ -183,13 +217,17 @@ def clause_bounds(text: str, s: int, e: int, pos: int, cache: dict | None = None
 def factuality(text: str, trig: Trigger, cs: int, ce: int) -> str:
     """'fact', 'nonfact', or 'operation' ("the operation to capture X")."""
     before = text[max(cs, trig.start - 60):trig.start]
-    if _FACTUAL_TO.search(before):
+    has_to = "to" in before[-40:].lower()  # the three "to" patterns end within a few words of the trigger
+    if has_to and _FACTUAL_TO.search(before):
         return "fact"
-    if _OPERATION_TO.search(before):
+    if has_to and _OPERATION_TO.search(before):
         return "done" if _DONE.search(text, trig.end, ce) else "operation"
     if _NONFACT.search(before):
         return "nonfact"
-    if _INFINITIVE.search(before):
+    lb = before.lower()
+    if ("den" in lb or "claim" in lb) and _DENIED.search(before):  # "denied that forces had surrounded"
+        return "nonfact"
+    if has_to and _INFINITIVE.search(before):
         return "nonfact"
     return "fact"
 

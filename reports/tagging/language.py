@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import regex
 
 _WORD = regex.compile(r"\p{L}+")
@@ -25,16 +27,22 @@ _SCRIPTS = [
 def detect_language(text: str, sample: int = 1500) -> str:
     """An ISO 639-1 code, or "und" when the text gives too little to say."""
     s = text[:sample]
-    letters = len(_LETTER.findall(s))
-    if letters < 3:
-        return "und"
-    for code, rx in _SCRIPTS:
-        if len(rx.findall(s)) > letters * 0.4:
-            return code
-    words = [w.lower() for w in _WORD.findall(s)]
+    if s.isascii():  # no other script can be present: skip the per-script scans
+        words = [w.lower() for w in _WORD.findall(s)]
+        if sum(map(len, words)) < 3:
+            return "und"
+    else:
+        letters = len(_LETTER.findall(s))
+        if letters < 3:
+            return "und"
+        for code, rx in _SCRIPTS:
+            if len(rx.findall(s)) > letters * 0.4:
+                return code
+        words = [w.lower() for w in _WORD.findall(s)]
     if not words:
         return "und"
-    hits = {code: sum(1 for w in words if w in stop) for code, stop in _STOP.items()}
+    counts = Counter(words)  # one pass over the words, then a lookup per stop word
+    hits = {code: sum(counts[w] for w in stop if w in counts) for code, stop in _STOP.items()}
     scores = {code: n / len(words) for code, n in hits.items()}
     best = max(scores, key=scores.get)
     if best != "en" and hits[best] < 3 and len(words) < 30:

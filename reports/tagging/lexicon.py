@@ -59,16 +59,23 @@ def fold_key(name: str, strip_article: bool = True) -> str:
     toks = [t for t in toks if t]
     if strip_article and len(toks) > 1 and toks[0] in ARTICLES | {"the"}:
         toks = toks[1:]
+    if len(toks) > 1:
+        toks = toks[:1] + [t for t in toks[1:] if t not in ("al", "el")]
     return _collapse("".join(token_key(t) for t in toks))
 
 
 _PHONETIC = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("dh", "d"))
+# whole tokens that are one word in different transliterations ("Ras al-Ayn" ~ "Ras el Ain");
+# an article inside a name ("Ras al-Ain", "Deir el-Zor") is dropped from the key, in the lexicon and the text
+_TOKEN_SAME = {"ayn": "ain", "ein": "ain", "al": "", "el": ""}
 
 
 def token_key(folded: str) -> str:
     """A folded token with common transliteration variants merged: Hajeen ~ Hajin, Baghouz ~ Baghuz,
     Dhiban ~ Diban; then doubled letters folded."""
     s = folded
+    if s in _TOKEN_SAME:
+        return _TOKEN_SAME[s]
     for a, b in _PHONETIC:
         if a in s:
             s = s.replace(a, b)
@@ -132,6 +139,13 @@ def _is_acronym(s: str) -> bool:
     return 0 < len(letters) <= 5 and all(c.isupper() for c in letters)
 
 
+def _token_info(t: str) -> tuple[str, int, str, str, int, bool]:
+    """(key, length of a possessive 's, first letter, last letter if alphabetic, key length, is an article)."""
+    f = token_key(fold_token(t))
+    return (f, 2 if len(t) > 2 and t[-2:] in ("'s", "'S") else 0, f[:1], f[-1] if f and f[-1].isalpha() else "",
+            len(f), t.lower() in ("al", "el"))
+
+
 class Matcher:
     """Compiled lookup built from one Lexicon (and the bundled sources)."""
 
@@ -156,6 +170,7 @@ class Matcher:
             if old is None or order[rule] < order[old]:
                 slot[(kind, ref)] = rule
 
+        self.exact_spelling: dict[str, set[int]] = {}  # article-keeping keys, to choose among places that share a key
         for p in lexicon.places:
             primary = fold_key(p.name)
             for sp in p.spellings:
@@ -165,6 +180,7 @@ class Matcher:
                 if key in _UNSAFE_SPELLINGS:
                     continue
                 add("place", p.id, sp, True)
+                self.exact_spelling.setdefault(_exact_key(sp), set()).add(p.id)
             toks = [fold_token(t) for t in TOKEN_RE.findall(p.name)]
             toks = [t for t in toks if t and t not in ARTICLES]
             if len(toks) > 1:
@@ -199,29 +215,33 @@ class Matcher:
         tpos = 0
         i = 0
         index = text.index
+        fget = fcache.get
         for t in TOKEN_RE.findall(text):
             s = index(t, tpos)
-            e = tpos = s + len(t)
-            info = fcache.get(t)
+            tpos = s + len(t)
+            info = fget(t)
             if info is None:
-                info = fcache[t] = (token_key(fold_token(t)), 2 if len(t) > 2 and t[-2:] in ("'s", "'S") else 0)
-            f, poss = info
+                info = fcache[t] = _token_info(t)
+            f, poss, first, last, flen, art = info
             add_s(s)
-            add_e(e - poss)
-            if f:
-                if f[0] == prev and prev.isalpha():
+            add_e(tpos - poss)
+            if flen:
+                if first == prev:
                     # the token's first letter merges into the previous token's last one ("ez"+"zor")
                     starts.setdefault(pos - 1, i)
-                    f = f[1:]
+                    if flen > 1:
+                        add_part(f[1:])
+                        pos += flen - 1
                 else:
                     starts[pos] = i
-                if f:
                     add_part(f)
-                    pos += len(f)
-                    prev = f[-1]
+                    pos += flen
+                prev = last
+                ends[pos] = i
             else:
                 starts.setdefault(pos, i)
-            ends[pos] = i
+                if not art:  # an inner article never ends a name
+                    ends[pos] = i
             i += 1
         joined = "".join(parts)
         cands = []
@@ -257,6 +277,26 @@ class Matcher:
             hits.append(Hit(kind, start, end, ids, text[start:end], ti, tj))
             taken_until = tj
         return hits, []
+
+
+def _exact_key(name: str) -> str:
+    return "".join(fold_token(t) for t in TOKEN_RE.findall(name.casefold()) if t not in ("the",)).lstrip()
+
+
+def best_place(matcher: Matcher, refs: tuple, spelling: str) -> int:
+    """Of the places that share a key ("Abu Hassan", "Abu al-Hassan"), the one spelled as in the text."""
+    if len(refs) > 1:
+        exact = matcher.exact_spelling.get(_exact_key(spelling), ())
+        for r in refs:
+            if r in exact:
+                return r
+        key = _exact_key(spelling)
+        if key[:2] in ("al", "el"):
+            exact = matcher.exact_spelling.get(key[2:], ())
+            for r in refs:
+                if r in exact:
+                    return r
+    return refs[0]
 
 
 def _case_ok(text: str, tok_s: list[int], tok_e: list[int], ti: int, tj: int, rule: str) -> bool:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from . import TAGGER_VERSION, tag
-from .lexicon import bundled_lexicon
+from .lexicon import bundled_lexicon, load_sources
 from .types import Lexicon
 
 HEADER_KEYS = ("url", "outlet", "title", "published", "language", "author", "source", "date")
@@ -50,6 +50,20 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def outlet_actor(outlet: str | None, lexicon: Lexicon) -> int | None:
+    """The actor an outlet speaks for (data/sources.json affiliation), by the outlet's name or an alias."""
+    if not outlet:
+        return None
+    key = outlet.strip().lower()
+    for src in load_sources():
+        names = [src.get("name", ""), *src.get("aliases", [])]
+        if key in (n.lower() for n in names) and (src.get("speaks_for") or src.get("affiliation")):
+            aff = src.get("speaks_for") or src["affiliation"]  # ANF: affiliated with the PKK, speaks of the SDF
+            return next((a.id for a in lexicon.actors if re.sub(r"[^a-z0-9]+", "-", a.name.lower()).strip("-") == aff),
+                        None)
+    return None
+
+
 def events_for_file(path: Path, lexicon: Lexicon, start_id: int = 1) -> list[dict]:
     raw = path.read_text(encoding="utf-8", errors="replace")
     header, body = parse_report_file(raw)
@@ -59,7 +73,8 @@ def events_for_file(path: Path, lexicon: Lexicon, start_id: int = 1) -> list[dic
         first, _, rest = body.partition("\n")
         if first.strip() and rest.startswith("\n") and not first.rstrip().endswith((".", '"')) and len(first) < 250:
             title = first.strip()
-    result = tag(body, published=published, lexicon=lexicon, title=title)
+    result = tag(body, published=published, lexicon=lexicon, title=title,
+                 outlet_actor_id=outlet_actor(header.get("outlet") or header.get("source"), lexicon))
     places = {p.id: p for p in lexicon.places}
     actors = {a.id: a for a in lexicon.actors}
     report = {

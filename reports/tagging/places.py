@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .lexicon import Hit, Matcher, fold_token, token_key
+from .lexicon import Hit, Matcher, best_place, fold_token, token_key
 
 _NAME = r"(?:(?:al|el|Al|El|ad|ar|as|ash|at|az)-)?\p{Lu}[\p{Ll}']+(?:[ -](?:(?:al|el|Al|El)-)?\p{Lu}[\p{Ll}']+){0,2}"
 _KINDS = {"village": "village", "villages": "village", "town": "town", "towns": "town", "city": "city",
@@ -34,9 +34,10 @@ _LOCATOR_BEFORE = re.compile(
     r"(?:ern)?\s+of|\boutskirts\s+of|\bcountryside\s+of|\bvicinity\s+of|\bkm\s+(?:from|of)|\bkilometers\s+(?:from|of)"
     r"|\bmiles\s+(?:from|of)|\bdirection\s+of)\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$", re.I)
 _OF_LOCATOR = re.compile(r"^\s*(?:town|city|village|area|areas|pocket|district|region|countryside)?\s*"
-                            r"(?:of|in|,)\s*(?:the\s+)?(?:eastern\s+|western\s+|northern\s+|southern\s+)?$",
+                            r"(?:of|in|,)\s*(?:the\s+)?(?:(?:north|south)?(?:east|west)ern\s+|northern\s+|southern\s+|central\s+)?$",
                             re.I)
 _BIG_KINDS = frozenset({"city", "region"})
+_COMPASS = re.compile(r"(?:north|south|east|west)ern\b|\bcentral\b", re.I)
 
 
 @dataclass(slots=True)
@@ -59,7 +60,7 @@ def find_places(text: str, hits: list[Hit], matcher: Matcher) -> list[PlaceMenti
     out: list[PlaceMention] = []
     for h in hits:
         if h.kind == "place":
-            pid = h.refs[0]
+            pid = best_place(matcher, h.refs, h.spelling)
             if _person_like(text, h, matcher):
                 continue
             out.append(PlaceMention(h.start, h.end, h.spelling, (pid,), None, matcher.places[pid].kind))
@@ -86,7 +87,7 @@ def find_places(text: str, hits: list[Hit], matcher: Matcher) -> list[PlaceMenti
                 break
             s = sp + 1
         name = text[s:e]
-        words = [w.lower() for w in regex.split(r"[ -]", name)]
+        words = name.replace("-", " ").lower().split(" ")
         if not words or words[-1] in _NOT_NAMES or words[0] in _NOT_NAMES and len(words) == 1:
             return
         if any(w in _NOT_NAMES for w in words if w not in ("al", "el")):
@@ -160,7 +161,9 @@ def _mark_locators(text: str, places: list[PlaceMention], matcher: Matcher) -> N
         if i > 0 and p.kind in _BIG_KINDS:
             q = places[i - 1]
             gap = text[q.end:p.start]
-            if len(gap) < 25 and _OF_LOCATOR.match(gap) and q.kind not in _BIG_KINDS | {""} and not \
+            if len(gap) < 25 and _OF_LOCATOR.match(gap) and _COMPASS.search(gap) and q.place_ids != p.place_ids:
+                p.locator = True  # "Al-Mayadeen in southeastern Deir Ezzor"
+            elif len(gap) < 25 and _OF_LOCATOR.match(gap) and q.kind not in _BIG_KINDS | {""} and not \
                     (q.place_ids and p.place_ids and q.place_ids == p.place_ids):
                 p.locator = True
             elif len(gap) < 25 and _OF_LOCATOR.match(gap) and q.kind == "region" and p.kind == "city":
