@@ -55,10 +55,14 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
     ("advance", "act", "advance", r"offensives?\s+(?:to|on|against|in|towards?)|push(?:es|ed|ing)?\s+"
                                   r"(?:deeper\s+)?(?:into|towards?|on)"),
     ("advance", "act", "advance", r"advanc(?:e|es|ed|ing)|operations?\s+against"),
-    ("advance", "act", "advance", r"(?:made|make|makes|making)\s+(?:\w+\s+)?gains|(?:re)?entered|entering"),
-    ("airstrike", "act", "strike", r"(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships)\s+"
-                                   r"(?:\w+\s+)?(?:hit|struck|targeted|pounded|bombed|shelled|strafed)|"
-                                   r"(?:carried\s+out|conducted|launched)\s+(?:\d+\s+|several\s+|dozens\s+of\s+)?strikes|"
+    ("advance", "act", "advance", r"(?:made|make|makes|making)\s+(?:\w+\s+)?gains|(?:re)?entered|entering|"
+                                  r"deploy(?:ed|s|ing)\s+(?:\w+\s+)?(?:in|into|to)"),
+    ("airstrike", "act", "strike", r"(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships|"
+                                   r"air\s+force)\s+"
+                                   r"(?:\w+\s+){0,3}?(?:hit|struck|targeted|pounded|bombed|shelled|strafed)\b|"
+                                   r"(?:carr(?:ied|ying|y|ies)\s+out|conduct(?:ed|ing|s)?|launch(?:ed|ing|es)?)\s+"
+                                   r"(?:at\s+least\s+|more\s+than\s+)?(?:\d+\s+|several\s+|dozens\s+of\s+)?"
+                                   r"(?:air\s?)?strikes|"
                                    r"air\s?strikes?|air\s+raids?|drone\s+strikes?|bombard(?:ed|ing|ment|ments)|"
                                    r"shell(?:ed|ing)|artillery\s+(?:fire|strikes?|shelling)|bomb(?:ed|ing)|"
                                    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|"
@@ -66,7 +70,7 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
                                    r"(?:fired|launched|fires|firing)\s+(?:[\w-]+\s+){0,3}?(?:missiles|rockets|shells)"),
     ("attack", "act", "attack", r"(?:counter-?)?attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|ambush(?:es|ed|ing)?|"
                                 r"raid(?:s|ed|ing)?|suicide\s+(?:bombings?|attacks?|car\s+bombs?)|car\s+bomb(?:s|ings?)?|"
-                                r"(?:VB)?IEDs?|improvised\s+explosive\s+devices?|(?:roadside|landmine|motorcycle)\s+bombs?|"
+                                r"(?:VB)?IEDs?(?:\s+(?:attacks?|blasts?|explosions?))?|assassinat(?:ed|es|ing|ions?|e)|improvised\s+explosive\s+devices?|(?:roadside|landmine|motorcycle)\s+bombs?|"
                                 r"(?:car|suicide)\s+bomber"),
     ("attack", "act", "aggression", r"aggression\s+(?:on|against)"),
     ("clash", "act", "clash", r"clash(?:es|ed|ing)?|fighting(?!\s+positions?)|fights?|fought|battl(?:e|es|ed|ing)|"
@@ -89,7 +93,8 @@ _NONFACT = re.compile(
     r"threaten(?:s|ed)?|vow(?:s|ed)?|bid|order|allows?|allowed|able\s+not)\s+to|"
     r"prevent(?:s|ed|ing)?\s+(?:\S+\s+){0,3}from|stop(?:s|ped)?\s+(?:\S+\s+){0,3}from|expect\w*|unless|if|whether|"
     r"until|once)"
-    r"\s+(?:\S+\s+){0,2}$", re.I)
+    r"\s+(?:\S+\s+){0,2}$|\b(?:will|would|could|might|may)\s+(?:likely|probably|possibly|soon|also)\s+(?:\S+\s+){0,4}$",
+    re.I)
 _DENIED = re.compile(r"\b(?:den(?:y|ies|ied|ying)|rejected\s+claims|false\s+claims?)\s+(?:that\s+)?(?:\S+\s+){0,3}$",
                      re.I)
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+and\s+)?$", re.I)
@@ -140,7 +145,7 @@ class Trigger:
 
 _STEM_WORDS = """gain regain wrest assum impos establish extend seiz too tak retoo retak fall fell captur recaptur
 liberat freed overr storm los ous expel drov driv kick evict rout push clear purg siege encircl besieg surround launch
-offensive advanc operation mad mak enter aircraft warplane jet drone plane helicopter artillery gunship carried conduct
+offensive advanc deploy assassinat operation mad mak enter aircraft warplane jet drone plane helicopter artillery gunship carr conduct
 air bombard shell bomb struck counter attack assault ambush raid suicide car vb ied clash fight fought battl engagement
 skirmish firefight confrontation combat withdr retreat pull fle abandon arrest detain apprehend held controlled under
 occup controls free now reent fire improvised roadside landmine motorcycle aggression""".split()
@@ -281,8 +286,14 @@ def voice(text: str, trig: Trigger) -> str:
     return "act"
 
 
+_SURROUNDING_ADJ = re.compile(r"^\s+(?:\w+\s+)?(?:villages?|areas?|countryside|towns?|regions?|neighbou?rhoods?|"
+                              r"hills?|farms?|desert|districts?|territor\w+|land|streets?|positions?)\b", re.I)
+
+
 def adjective_use(text: str, trig: Trigger) -> bool:
-    """'liberated areas', 'captured fighters': a participle used as an adjective."""
+    """'liberated areas', 'captured fighters', 'the surrounding villages': a participle used as an adjective."""
+    if trig.text.lower() == "surrounding" and _SURROUNDING_ADJ.match(text[trig.end:trig.end + 30]):
+        return True
     return trig.text.lower().endswith("ed") and bool(_ADJ_USE.match(text[trig.end:trig.end + 20])) and \
         bool(_ADJ_BEFORE.search(text[max(0, trig.start - 20):trig.start]))
 
