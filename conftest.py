@@ -44,6 +44,27 @@ def editor(db):
 
 
 @pytest.fixture
+def eager():
+    """Celery tasks run in this process, whatever broker the environment names."""
+    from config.celery import app
+
+    old = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tests see what a task does at once, unless they test the real queue: those ask for
+    `broker_url` and start a worker (CI sets CELERY_BROKER_URL for them)."""
+    if "broker_url" in request.fixturenames:
+        yield
+        return
+    yield request.getfixturevalue("eager")
+
+
+@pytest.fixture
 def broker_url() -> str:
     """The Celery broker for tests that need a real one. Skips only where none is
     configured (a laptop); in CI a missing broker is a failure."""

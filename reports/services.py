@@ -508,7 +508,9 @@ def _tag_claimed(report: Report) -> str:
 
     lexicon = lexicon_current()
     given = None if report.published_inferred else report.published
-    result = tag(report.text, published=given, lexicon=lexicon, title=report.title)
+    # A party's own outlet says "our forces": the tagger reads them as that party.
+    outlet_actor_id = report.source.affiliation_id if report.source_id else None
+    result = tag(report.text, published=given, lexicon=lexicon, title=report.title, outlet_actor_id=outlet_actor_id)
     version = (result.version or TAGGER_VERSION)[:40]
     report.language = (result.language or report.language or "")[:12]
     if given is None:

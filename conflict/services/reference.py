@@ -309,17 +309,18 @@ def sources_load(*, path: Path = SOURCES_FILE) -> LoadSummary:
             raise ReferenceDataError(f"{path.name}: source #{i} needs a name and a slug")
         if entry.get("kind", "news_outlet") not in Source.Kind.values:
             raise ReferenceDataError(f"{path.name}: source {entry['slug']!r} has unknown kind {entry.get('kind')!r}")
-        if entry.get("affiliation") and entry["affiliation"] not in actors:
-            raise ReferenceDataError(
-                f"{path.name}: source {entry['slug']!r} names unknown actor {entry['affiliation']!r}"
-            )
+        for key in ("affiliation", "speaks_for"):
+            if entry.get(key) and entry[key] not in actors:
+                raise ReferenceDataError(f"{path.name}: source {entry['slug']!r} names unknown actor {entry[key]!r}")
     for entry in entries:
         defaults = {
             "name": entry["name"],
             "kind": entry.get("kind", "news_outlet"),
             "url": entry.get("url", ""),
             "aliases": entry.get("aliases", []),
-            "affiliation": actors.get(entry.get("affiliation") or ""),
+            # "speaks_for" names whom an outlet's "our fighters" means (ANF: the SDF), which is
+            # also whose successes it reports with a stake; it wins over a looser affiliation.
+            "affiliation": actors.get(entry.get("speaks_for") or entry.get("affiliation") or ""),
             "notes": entry.get("notes", ""),
         }
         source, created = Source.objects.get_or_create(slug=entry["slug"], defaults=defaults)

@@ -103,13 +103,3 @@ def _fresh_lexicon():
     yield
     lexicon_reset()
 
-
-@pytest.fixture
-def eager():
-    """Celery tasks run in this process, whatever broker the environment names."""
-    from config.celery import app
-
-    old = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield app
-    app.conf.task_always_eager, app.conf.task_eager_propagates = old
