@@ -8,6 +8,8 @@ run share it; `make stop-db` stops it.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -38,6 +40,10 @@ def parse_database_url(url: str) -> dict:
 
 
 def embedded_database_url(data_dir: Path) -> str:
+    # pgserver warns about XDG_RUNTIME_DIR and logs its own start and stop at INFO on every
+    # command; neither tells a user anything.
+    warnings.filterwarnings("ignore", module="platformdirs")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
         import pgserver
     except ImportError as exc:  # pragma: no cover - only without the dependency installed
