@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from conflict.models import Actor, ActorName, ChangeRecord, Claim, ControlPeriod, Event, Place, PlaceName, Source
 from conflict.names import normalize_name
@@ -120,7 +120,9 @@ def events_filtered(flt: EventFilter) -> QuerySet[Event]:
     if flt.min_confidence is not None:
         qs = qs.filter(confidence__gte=flt.min_confidence)
     if flt.source_ids is not None:
-        qs = qs.filter(Exists(Claim.objects.filter(event_id=OuterRef("pk"), report__source_id__in=flt.source_ids)))
+        # A semi-join on the source's claims: PostgreSQL hashes them once, where a
+        # correlated EXISTS probes claims and reports for every event it walks past.
+        qs = qs.filter(pk__in=Claim.objects.filter(report__source_id__in=flt.source_ids).values("event_id"))
     if flt.updated_since is not None:
         qs = qs.filter(updated_at__gte=flt.updated_since)
     return qs
