@@ -22,6 +22,7 @@ from .events import (
     _ANAPHORIC_PLACE,
     _PERSON,
     _THINGS,
+    COUNTED_PLACES,
     Trigger,
     adjective_use,
     casualties,
@@ -40,7 +41,7 @@ from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
 
-TAGGER_VERSION = "rules-1.1"
+TAGGER_VERSION = "rules-1.2"
 
 __all__ = ["tag", "TAGGER_VERSION"]
 
@@ -52,7 +53,9 @@ _OTHER_EVENT_DATE = re.compile(r"\b(?:founded|formed|set\s+up|established|create
 _SPEECH_DATE = re.compile(r"\b(?:said|says|told(?:\s+[\w.-]+){0,4}?|announced|reported|stated|confirmed|added|"
                           r"tweeted|claimed)\s+(?:late\s+|early\s+)?$", re.I)
 _RELATIVE_BEFORE = re.compile(r",\s*(?:which|that|where)\s+(?:[\w'-]+\s+){0,4}$", re.I)
-_AIRCRAFT_FIRST = re.compile(r"^(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships)\b", re.I)
+_AIRCRAFT_FIRST = re.compile(r"^(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships|air\s+force)\b",
+                             re.I)
+_MODEL_GAP = re.compile(r"\s+(?:[A-Z]{1,3}-?\d[\w-]*\s+){1,2}")
 _TWO_SIDED = ("capture", "siege", "clash", "attack", "advance", "airstrike", "arrest")
 _CASUALTY_PERIOD = re.compile(r"\b(?:killed|dead|deaths|losses|casualties|toll|number|fled|escaped|displaced)\b"
                               r"(?:(?!\b(?:captur|took|seiz|liberat)).){0,70}\b(?:since|as of)\s+$", re.I | re.S)
@@ -67,7 +70,12 @@ _ANAPHOR_KINDS = {"town": frozenset({"town", "village", "city"}), "city": frozen
                   "oil field": frozenset({"oil_field", "gas_field"})}
 _DESTINATION = re.compile(r"\b(?:to|towards?|into|for|heading\s+(?:to|towards?))\s+(?:the\s+)?"
                           r"(?:(?:town|city|village|area)s?\s+of\s+)?$", re.I)
-_BY_AFTER = re.compile(r"\s+by\s+(?:the\s+)?", re.I)
+_BY_AFTER = re.compile(r"\s+(?:(?:carried\s+out|conducted|launched)\s+)?by\s+(?:the\s+)?", re.I)
+_SCENE_BEFORE = re.compile(r"\b(?:in|at|near|around|outside|inside)\s+(?:the\s+)?"
+                           r"(?:(?:town|village|city|area)\s+of\s+)?$", re.I)
+_OPERATION_AFTER = re.compile(r"\s+(?:operations?|campaigns?|offensive)\b", re.I)
+_REPELLED = re.compile(r"\b(?:repel|repuls|foil|thwart|fend)\w*\s+(?:off\s+)?(?:an?\s+|the\s+|their\s+|its\s+)?"
+                       r"(?:[\w-]+\s+){0,2}$", re.I)
 _COMMA_BEFORE = re.compile(r",\s*$")
 _AND_GAP = re.compile(r"\s*,?\s*(?:and|&)\s+(?:the\s+)?$", re.I)
 _HEAD_GAP = re.compile(r"\s+(?:(?:members|fighters|militants|units|forces|troops|terrorists|gangs|mercenaries|"
@@ -131,6 +139,7 @@ class _Tagger:
         self.expr_para = [self._para_of(e.start) for e in self.exprs]
         self._acts_cache: dict[int, list[ActorMention]] = {}
         self._breaks: dict = {}
+        self._attacker: dict[int, int] = {}
         self.allies = _allies(m)
         claims = self._claims()
         mentions = self._mentions()
@@ -243,8 +252,15 @@ class _Tagger:
             return []
         if typ == "siege" and _BREAK_SIEGE.search(nt, max(cs, t.start - 40), t.start):
             typ, frame = "advance", "breaksiege"  # "broke the siege of X": the breaker advances
-        if fact == "operation":
-            typ, frame = "advance", "act"
+        if fact == "operation" or (t.lemma == "clear" and _OPERATION_AFTER.match(nt, t.end)):
+            typ, frame = "advance", "act"  # "the operation to capture X", "a clearing operation in X"
+        if t.text[:6].lower() == "deploy" and voice(nt, t) == "pass":
+            return []  # "units have been deployed in X since 2017": a state, not a move
+        if fact == "attempt":
+            typ, frame = "attack", "act"  # "tried to advance on X but were repelled"
+        if typ == "attack" and t.text[:4].lower() == "raid" and \
+                any(x.type == "arrest" for x in self.trigs_by_sent.get(sent.index, ())):
+            typ = "arrest"  # "a raid in X ... detained three suspects": the raid is the arrest
         v = voice(nt, t)
         window_end = min(ce, t.end + _WINDOW)
         for lt in later:
@@ -265,11 +281,13 @@ class _Tagger:
             group = []  # "fled toward Markada": where they went, not the place they left
             if direction == "after":
                 group = self._group_before(t, cs)
-        if not group and typ in ("attack", "airstrike") and direction == "after":
+        if not group and typ in ("attack", "airstrike", "arrest") and direction == "after":
             # "In Hasakah's countryside, gunmen attacked a checkpoint near Markada": the nearer scene wins
             group = self._group_after(t, window_end, locators_ok=True)
-        if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance"):
+        if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance", "arrest"):
             group = self._group_before(t, cs) if direction == "after" else self._group_after(t, window_end)
+            if typ == "arrest":
+                group = self._scene(group)
         if not group and direction == "before" and typ == "capture":
             group = self._group_after(t, window_end)
         if not group and direction == "after" and _RELATIVE_BEFORE.search(nt, max(cs, t.start - 60), t.start):
@@ -296,9 +314,12 @@ class _Tagger:
             if _PERSON.search(between) or (not group and _PERSON.search(nt, t.end, min(ce, t.end + 60))):
                 typ = "arrest"
                 if not group:
-                    group = self._group_after(t, min(ce, t.end + 140), locators_ok=True)
+                    group = self._group_after(t, min(ce, t.end + 140), locators_ok=True) or \
+                        self._scene(self._group_before(t, cs))  # "in Hajin, SDF commandos captured two men"
             elif _THINGS.search(between):
                 return []
+        if not group and typ in ("capture", "advance", "siege") and COUNTED_PLACES.match(nt, t.end):
+            return []  # "captured more than 300 villages in its countryside": not the city named before
         if not group and typ != "arrest" and _IT_AFTER.match(nt, t.end):
             p = self._last_place_before(t.start, sent.start - 400)  # "the jihadists had recaptured it"
             if p is not None:
@@ -314,6 +335,12 @@ class _Tagger:
             return []
         # ---- actors
         a1, a2, a1_span = self._roles(sent, t, frame, v, cs, ce, window_end)
+        if typ == "attack" and _REPELLED.search(nt, max(cs, t.start - 45), t.start) and \
+                (a1_span is None or a1_span[0] < t.start):  # not "repelled an attack by ISIS"
+            # "the SDF repelled an attack": the attacker is the other side, the one just said to attack if any
+            a1, a2, a1_span = self._attacker.get(sent.index), a1, None
+        elif typ == "attack" and a1 is not None:
+            self._attacker[sent.index] = a1
         if typ == "withdrawal" and a1 is None:
             return []
         out = []
@@ -341,6 +368,13 @@ class _Tagger:
             else:
                 break
         return group
+
+    def _scene(self, group: list[PlaceMention]) -> list[PlaceMention]:
+        """A place before an arrest is its scene only when named as one ("a raid in X", "in X, forces
+        detained"), not when it is the object of another act ("seized the X field, captured fighters")."""
+        if group and _SCENE_BEFORE.search(self.nt, max(0, group[0].start - 30), group[0].start):
+            return group
+        return []
 
     def _locators_between(self, s: int, e: int) -> list[tuple[int, int]]:
         return [(p.start, p.end) for p in self._places_in(s, e) if p.locator and p.end <= e]
@@ -378,8 +412,12 @@ class _Tagger:
 
         def adjacent():
             for a in acts:
-                if a.modifier and a.end <= t.start and not t.text.startswith("-"):
+                if a.modifier and a.end <= t.start and not t.text.startswith("-") and \
+                        (t.type != "airstrike" or nt[a.end:t.start].strip()):
                     continue
+                if _AIRCRAFT_FIRST.match(t.text) and a.end <= t.start and t.start - a.end <= 14 and \
+                        _MODEL_GAP.fullmatch(nt, a.end, t.start):
+                    return a  # "US F-15 jets struck"
                 if a.end <= t.start and t.start - a.end <= 4 and nt[a.end:t.start].strip() in ("", "'s", "'"):
                     return a
                 if a.end <= t.start and t.start - a.end <= 40 and a.strong and _HEAD_GAP.match(nt, a.end, t.start):

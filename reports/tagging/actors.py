@@ -18,7 +18,13 @@ _SKIP = frozenset("""the a an its their his her our some many remaining several 
 fellow rival allied local new fresh""".split())
 _MODIFIER_AFTER = re.compile(r"^\.?-?(?:held|controlled|led|backed|affiliated|linked|run|occupied|allied|aligned|"
                                 r"supported|dominated|friendly)\b", re.I)
-_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:force|forces|group|alliance|militia|organi[sz]ation)\b(?!-)", re.I)
+_ANAPHOR = re.compile(r"\b(?:the|this|that) (?P<noun>force|forces|group|alliance|militia|organi[sz]ation|factions|"
+                     r"rebels|militias|militiamen|gunmen)\b(?!-)", re.I)
+# "the alliance" names an alliance or coalition (never a single group); "the factions" the last side called so
+_ALLIANCE_WORDS = re.compile(r"\balliance\b", re.I)
+_BARE_GENERIC = re.compile(r"(?:the\s+)?(terrorists|mercenaries|militants|jihadists|extremists)")
+_NOUN_TAIL = re.compile(r"[\w/)-]\s+(terrorists|mercenaries|militants|jihadists|extremists)$")
+_HEAD_NOUNS = frozenset({"factions", "rebels", "militias", "militiamen", "gunmen"})
 _SPEECH = re.compile(r"\b(?:said|says|told|claimed|claims|reported|reports|announced|stated|tweeted|confirmed|"
                         r"added|noted|according to|quoted|statement)\b", re.I)
 _SPOKES = re.compile(r"^\s*(?:'s\s+)?(?:spokesperson|spokesman|spokeswoman|official|officials|commander|"
@@ -84,16 +90,22 @@ def _subject_word(words: list[str], i: int, w: str) -> bool:
 
 _CLAUSE_HEAD = frozenset({",", ";", ":", "(", '"', "that", "and", "but", "while", "when", "after", "as", "because",
                           "although", "though", "since", "then", "where", "before", "meanwhile", "also", "earlier",
-                          "later", "now", "today", "yesterday", "however", "until"})
+                          "later", "now", "today", "yesterday", "however", "until",
+                          # "The SDF said Turkish forces tried to advance": the reported clause has its own subject
+                          "said", "says", "claimed", "reported", "announced", "stated", "added", "confirmed"})
 
 
 # "Turkish regime forces", "Russian warships": a nationality before a military noun names that state's side
 _DEMONYMS = {"Turkish": "Turkey", "Russian": "Russia", "Iraqi": "Iraqi Security Forces",
              "Iranian": "Iran-backed militias",
-             "Israeli": "Israel", "American": "Coalition"}
-_DEMONYM_NP = re.compile(r"\b(?P<dem>Turkish|Russian|Iraqi|Iranian|Israeli|American)\s+(?:[a-z-]+\s+)?"
+             "Israeli": "Israel", "American": "Coalition", "Syrian": "Syrian government"}
+_DEMONYM_NP = re.compile(r"\b(?P<dem>Turkish|Russian|Iraqi|Iranian|Israeli|American|Syrian)\s+(?:[a-z-]+\s+)?"
                          r"(?:forces|troops|soldiers|army|warplanes|jets|warships|aircraft|drones|artillery|navy|"
-                         r"military|regime|occupation|units|helicopters|air\s+force)\b")
+                         r"military|regime|occupation|units|helicopters|air\s+force|Air\s+Force)\b"
+                         # "warplanes, believed to be Israeli": the aircraft with the side they are said to be
+                         r"|\b(?:warplanes|jets|aircraft|drones|planes|helicopters)\s*,?\s+(?:believed|thought|"
+                         r"suspected|said|likely)\s+(?:to\s+(?:be|have\s+been)\s+)?"
+                         r"(?P<dem2>Turkish|Russian|Iraqi|Iranian|Israeli|American)\b")
 # "U.S.-backed Syrian militias", "Turkish-backed rebels": the side backed by the named one
 _BACKED_NP = re.compile(r"^\.?-?\s*(?:backed|supported|sponsored)\s+(?:[A-Za-z-]+\s+){0,2}?"
                         r"(?:forces|fighters|militias?|rebels|groups?|factions|troops|alliance|opposition|"
@@ -141,7 +153,7 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
     proxies, by_name = _relations(matcher)
     extra: list[tuple[int, int, str, int]] = []
     for m in _DEMONYM_NP.finditer(text):
-        aid = by_name.get(_DEMONYMS[m.group("dem")])
+        aid = by_name.get(_DEMONYMS[m.group("dem") or m.group("dem2")])
         if aid is not None:
             extra.append((m.start(), m.end(), m.group(0), aid))
     if self_actor is not None:
@@ -209,10 +221,35 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
         out = [a for a in out if not any(s <= a.start < e for s, e in cut)]
     out.sort(key=lambda a: a.start)
     # "the force", "the group": the last subject actor before it
+    # "YPG/PKK terrorists ... the terrorists": a bare generic word is the side last called by it in this report
+    # (Anadolu's terrorists are the YPG, SANA's are ISIS)
+    named: dict[str, ActorMention] = {}
+    for a in out:
+        low = a.text.lower()
+        bare = _BARE_GENERIC.fullmatch(low)
+        if bare and a.generic:
+            prev = named.get(bare.group(1))
+            if prev is not None and a.start - prev.end < 2500:
+                a.actor_id = prev.actor_id
+        else:
+            tail = _NOUN_TAIL.search(low)
+            if tail:
+                named[tail.group(1)] = a
+    alliances = _alliance_ids(matcher)
     for m in _ANAPHOR.finditer(text):
         if any(a.start <= m.start() < a.end for a in out):
             continue
-        prev = [a for a in out if a.end <= m.start() and a.subject]
+        noun = m.group("noun").lower()
+        if noun in _HEAD_NOUNS:  # "Turkish-backed factions ... the factions"
+            prev = [a for a in out if a.end <= m.start() and a.text.lower().endswith(noun)]
+        else:
+            prev = [a for a in out if a.end <= m.start() and a.subject]
+            if noun == "alliance":
+                prev = [a for a in prev if a.actor_id in alliances]
+            # a side at the head of a clause ("The YPG terrorists had been advancing") over one named in passing
+            # ("cutting the Daesh supply route"), within the last few sentences
+            strong = [a for a in prev if a.strong and m.start() - a.end < 600]
+            prev = strong or prev
         if not prev:
             continue
         si = 0
@@ -222,6 +259,26 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
         out.append(ActorMention(m.start(), m.end(), m.group(0), prev[-1].actor_id, True,
                                 _subject_like(text, m.start(), s0)))
     out.sort(key=lambda a: a.start)
+    return out
+
+
+def _alliance_ids(matcher: Matcher) -> set[int]:
+    """Actors that are alliances or coalitions (by kind, name, aliases or description in data/actors.json)."""
+    cached = getattr(matcher, "alliance_ids", None)
+    if cached is not None:
+        return cached
+    from .lexicon import DATA_DIR, read_actors_json
+    by_name = {a.name: a.id for a in matcher.lexicon.actors}
+    out: set[int] = set()
+    try:
+        raw = read_actors_json(DATA_DIR / "actors.json")
+    except OSError:
+        raw = []
+    for r in raw:
+        words = " ".join([r.get("description", ""), *r.get("generic", [])])
+        if r.get("name") in by_name and (r.get("kind") == "coalition" or _ALLIANCE_WORDS.search(words)):
+            out.add(top_actor(matcher, by_name[r["name"]]))
+    matcher.alliance_ids = out
     return out
 
 

@@ -55,7 +55,8 @@ _PATTERNS = [
     ("weeks_of", rf"(?:after|following)\s+(?:(?P<n>{_NUM})\s+)?(?P<unit>days?|weeks?|months?)\s+of"),
     ("weekday", rf"(?:(?P<rel>on|last|this|early|late)\s+)?(?P<wd>{_WD})(?!,?\s+(?:{_MON}\s+\d|\d{{1,2}}\s+{_MON}))"
                 rf"(?:\s+(?:morning|night|evening|afternoon))?"),
-    ("rel", r"(?P<rel>earlier today|this morning|this afternoon|this evening|last night|yesterday|today|tonight|"
+    ("rel", r"(?P<rel>earlier today|this morning|this afternoon|this evening|last night|overnight|yesterday|"
+            r"today|tonight|"
             r"this week|last week|this month|last month|this year|last year|recently|in recent days|"
             r"in recent weeks|in recent months|at the moment|currently|in the past few days)"),
 ]
@@ -98,7 +99,7 @@ class DateExpr:
 # every date expression holds one of these words; the full grammar runs only in windows around them
 _CORE = re.compile(r"\b(?:a(?:go|fternoon|pr(?:il)?\b|ug(?:ust)?\b)|currently|d(?:ay|ec(?:ember)?\b)|evening|"
                    r"f(?:eb(?:ruary)?\b|riday\b)|j(?:an(?:uary)?|une?|uly?)\b|"
-                   r"m(?:ar(?:ch)?\b|ay\b|onday\b|onth|orning|oment)|n(?:ov(?:ember)?\b|ight)|oct(?:ober)?\b|recent|"
+                   r"m(?:ar(?:ch)?\b|ay\b|onday\b|onth|orning|oment)|n(?:ov(?:ember)?\b|ight)|oct(?:ober)?\b|overnight|recent|"
                    r"s(?:ep(?:t(?:ember)?)?\b|aturday\b|unday\b)|t(?:oday|onight|uesday\b|hursday\b)|"
                    r"w(?:ednesday\b|eek)|y(?:ear|esterday)|(?:19|20)\d\d\b)")
 
@@ -263,6 +264,8 @@ def resolve(expr: DateExpr, published: dt.date | None, year_hint: int | None = N
                 return DateInterval.day(published)
             if r in ("yesterday", "last night"):
                 return DateInterval.day(published - dt.timedelta(days=1))
+            if r == "overnight":  # the night before the report: either day
+                return DateInterval(published - dt.timedelta(days=1), published, "day")
             if r == "this week":
                 return DateInterval(published - dt.timedelta(days=6), published, "week")
             if r == "last week":

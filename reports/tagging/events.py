@@ -56,7 +56,7 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
                                   r"(?:deeper\s+)?(?:into|towards?|on)"),
     ("advance", "act", "advance", r"advanc(?:e|es|ed|ing)|operations?\s+against"),
     ("advance", "act", "advance", r"(?:made|make|makes|making)\s+(?:\w+\s+)?gains|(?:re)?entered|entering|"
-                                  r"deploy(?:ed|s|ing)\s+(?:\w+\s+)?(?:in|into|to)"),
+                                  r"deploy(?:ed|s|ing)\s+(?:\w+\s+)?(?:in|into|to)|infiltrat(?:e|ed|es|ing|ion)"),
     ("airstrike", "act", "strike", r"(?:aircraft|warplanes|jets|drones|planes|helicopters|artillery|gunships|"
                                    r"air\s+force)\s+"
                                    r"(?:\w+\s+){0,3}?(?:hit|struck|targeted|pounded|bombed|shelled|strafed)\b|"
@@ -77,7 +77,9 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
                               r"engagements?|"
                               r"skirmish(?:es|ed)?|firefights?|confrontations?|combat"),
     ("withdrawal", "act", "withdraw", r"withdr(?:ew|awn|aw|aws|awing|awal)|retreat(?:ed|ing|s)?|"
-                                      r"pull(?:ed|ing|s)?\s+(?:out|back)|fle(?:d|eing|es)|abandon(?:ed|ing|s)?"),
+                                      r"pull(?:ed|ing|s)?\s+(?:out|back)|fle(?:d|eing|es)|abandon(?:ed|ing|s)?|"
+                                      r"(?:left|leaving|leave|leaves)(?=\s+(?:the\s+)?(?:town|city|village|area|base|"
+                                      r"airport|region)s?\b)"),
     ("arrest", "act", "arrest", r"arrest(?:ed|s|ing)?|detain(?:ed|s|ing)?|apprehend(?:ed|s)?"),
     ("held", "held", "held", r"-(?:held|controlled|occupied)|held\s+by|controlled\s+by|under\s+(?:the\s+)?control\s+of|"
                              r"occup(?:ies|ied|y)|controls"),
@@ -111,7 +113,12 @@ _ADJ_USE = re.compile(r"^\s+(?:areas?|cities|city|villages?|towns?|garrisons?|en
 _PERSON = re.compile(r"\b(?:leader|leaders|commander|commanders|emir|emirs|official|officials|militants?|fighters?|"
                         r"members?|second\s+in\s+command|spokesman|deputy|wali|suspects?|man|men|people|prisoners|"
                         r"civilians|soldiers|cell|cells|operatives?|jihadists|hostages?|captives?|women|children|"
+                        r"facilitators?|financiers?|couriers?|recruiters?|smugglers?|militiamen|gunmen|"
                         r"detainees|journalists?|aid\s+workers?)\b", re.I)
+# "more than 300 villages", "dozens of positions": an unnamed count of places, not the town named before
+COUNTED_PLACES = re.compile(r"\s+(?:more\s+than\s+|over\s+|some\s+|at\s+least\s+|nearly\s+|about\s+)?"
+                            r"(?:\d[\d,]*|dozens|scores|hundreds|several|many|a\s+number)\s+(?:of\s+)?(?:\w+\s+)?"
+                            r"(?:villages|towns|hamlets|farms|positions|areas|points|sites|checkpoints|hills)\b", re.I)
 _THINGS = re.compile(r"\b(?:equipment|ammo|ammunition|weapons?|depots?|vehicles?|humvees?|tanks?|footage|"
                         r"photos?|documents?|money|ground|momentum|initiative|fighters|lives|territory|mines|"
                         r"explosives|rubble|roads?|booby[\s-]traps?|IEDs?|debris|members|men|soldiers|"
@@ -122,7 +129,8 @@ _CLAUSE_BREAK = re.compile(r";|\s+while\s+|,\s*but\s+|\s+but\s+|,\s*although\s+|
 _ANAPHORIC_PLACE = re.compile(r"\b(?:the|this|that)\s+(town|city|village|area|locality|oil\s+field|field)\b"
                                  r"(?!\s+of\b)", re.I)
 _CONNECTOR = re.compile(
-    r"^(?:\s*,\s*(?:and\s+|or\s+|as\s+well\s+as\s+)?|\s+(?:and|or|to|as\s+well\s+as|through|till|until)\s+|"
+    r"^(?:\s+(?:desert|countryside|city|town|area|outskirts|suburbs|district|region)(?=\s*,|\s+and\s))?"
+    r"(?:\s*,\s*(?:and\s+|or\s+|as\s+well\s+as\s+)?|\s+(?:and|or|to|as\s+well\s+as|through|till|until)\s+|"
     r"\s+(?:in|to)\s+the\s+(?:north|south|east|west)\w*\s*,?\s*(?:and|as\s+well\s+as)\s+|"
     r",?\s*and\s+(?:also\s+)?(?:in|at|around|near|on)\s+)"
     r"(?:the\s+)?(?:(?:villages?|towns?|areas?|city|cities)\s+(?:of\s+)?)?$", re.I)
@@ -144,11 +152,12 @@ class Trigger:
 
 
 _STEM_WORDS = """gain regain wrest assum impos establish extend seiz too tak retoo retak fall fell captur recaptur
-liberat freed overr storm los ous expel drov driv kick evict rout push clear purg siege encircl besieg surround launch
-offensive advanc deploy assassinat operation mad mak enter aircraft warplane jet drone plane helicopter artillery gunship carr conduct
-air bombard shell bomb struck counter attack assault ambush raid suicide car vb ied clash fight fought battl engagement
-skirmish firefight confrontation combat withdr retreat pull fle abandon arrest detain apprehend held controlled under
-occup controls free now reent fire improvised roadside landmine motorcycle aggression""".split()
+liberat freed overr storm los ous expel drov driv kick evict rout push clear purg siege encircl besieg surround
+launch offensive advanc deploy assassinat infiltrat leav left operation mad mak enter aircraft warplane jet drone
+plane helicopter artillery gunship carr conduct air bombard shell bomb struck counter attack assault ambush raid
+suicide car vb ied clash fight fought battl engagement skirmish firefight confrontation combat withdr retreat pull
+fle abandon arrest detain apprehend held controlled under occup controls free now reent fire improvised roadside
+landmine motorcycle aggression""".split()
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -219,9 +228,23 @@ def clause_bounds(text: str, s: int, e: int, pos: int, cache: dict | None = None
     return cs, ce
 
 
+_REPULSED_AFTER = re.compile(r"\b(?:repel(?:led)?|repuls(?:ed|e)|thwart(?:ed)?|foil(?:ed)?|beaten\s+back|"
+                             r"driven\s+back)\b", re.I)
+_ATTEMPT = re.compile(r"\b(?:tried|attempted|tries|attempts|trying|attempting)\s+(?:again\s+)?to\s+$", re.I)
+
+
+def _sentence_end(text: str, pos: int, span: int = 150) -> int:
+    i = text.find(". ", pos, pos + span)
+    return i if i >= 0 else min(len(text), pos + span)
+
+
 def factuality(text: str, trig: Trigger, cs: int, ce: int) -> str:
-    """'fact', 'nonfact', or 'operation' ("the operation to capture X")."""
+    """'fact', 'nonfact', 'operation' ("the operation to capture X"), or 'attempt' ("tried to storm X": an
+    attack on it, whatever came of it)."""
     before = text[max(cs, trig.start - 60):trig.start]
+    if trig.type in ("capture", "advance") and trig.frame in ("act", "oust") and _ATTEMPT.search(before) and \
+            _REPULSED_AFTER.search(text, trig.end, _sentence_end(text, trig.end)):
+        return "attempt"  # "tried to advance on X but were repelled after heavy clashes"
     has_to = "to" in before[-40:].lower()  # the three "to" patterns end within a few words of the trigger
     if has_to and _FACTUAL_TO.search(before):
         return "fact"
