@@ -24,6 +24,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
         reference_setup()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live_server, a worker) ends with a flush of every table, which
+    also removes the reference data and groups the session loaded; put them back once the
+    flush is done, so tests that run later find the database as promised above."""
+    yield
+    used = getattr(item, "funcargs", {})
+    if not ({"transactional_db", "live_server"} & set(used) or _marked_transactional(item)):
+        return
+    if "_django_db_helper" not in used:  # skipped before the database was set up
+        return
+    from django.contrib.auth.models import Group
+    from pytest_django.plugin import blocking_manager_key
+
+    from conflict.services.reference import reference_setup
+    from reports.lexicon import lexicon_reset
+
+    with item.config.stash[blocking_manager_key].unblock():
+        reference_setup()
+        for name in ("editor", "admin"):
+            Group.objects.get_or_create(name=name)
+    lexicon_reset()  # its cached tables name the ids of the rows just flushed
+
+
+def _marked_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():

@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from conflict.models import Actor, ActorName, ChangeRecord, Claim, ControlPeriod, Event, Place, PlaceName, Source
 from conflict.names import normalize_name
 from conflict.selectors.changes import SAFE_HORIZON_SQL
-from conflict.selectors.feed import claim_record, event_feed_record, events_for_feed
+from conflict.selectors.feed import claim_record, event_feed_record, events_for_feed, place_record
 from reports.models import Report
 
 # --- resolving names to ids ------------------------------------------------------
@@ -374,16 +374,10 @@ def places_list() -> QuerySet[Place]:
 
 
 def place_api_record(place: Place) -> dict[str, Any]:
+    """The feed's place record, with the district and every spelling."""
     return {
-        "id": place.id,
-        "name": place.name,
-        "slug": place.slug,
-        "kind": place.kind,
-        "lat": place.lat,
-        "lon": place.lon,
-        "admin1": place.admin1,
+        **place_record(place),
         "admin2": place.admin2,
-        "status": place.status,
         "names": sorted({n.name for n in place.names.all()}),
     }
 

@@ -31,27 +31,3 @@ def event_with_claims(n_claims: int = 1, **kwargs):
                      span_start=10 * i, span_end=10 * i + 8, quote=f"quote {i} about {event.place.name}")
     return event
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """A transactional test ends with a flush of every table, which also removes the
-    reference data the session loaded; put it back once the flush is done so tests that
-    run later find the database as conftest.py promised."""
-    yield
-    marker = item.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    from django.contrib.auth.models import Group
-    from pytest_django.plugin import blocking_manager_key
-
-    from conflict.services.reference import reference_setup
-
-    with item.config.stash[blocking_manager_key].unblock():
-        reference_setup()
-        for name in ("editor", "admin"):
-            Group.objects.get_or_create(name=name)
-    try:
-        from reports.lexicon import lexicon_reset
-    except ImportError:
-        return
-    lexicon_reset()  # its cached tables name the ids of the data just flushed
