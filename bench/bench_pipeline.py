@@ -69,8 +69,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=int, default=1000)
     ap.add_argument("--cpu", type=int, default=0, help="the CPU core to pin this process to")
-    ap.add_argument("--control", choices=["inline", "once"], default="inline",
-                    help="inline: every control recompute the pipeline queues runs in-process at once (eager "
+    ap.add_argument("--control", choices=["batch", "inline", "once"], default="batch",
+                    help="batch: the pipeline's own coalescing (conflict.services.events.control_recompute_deferred, "
+                         "as `manage.py ingest` uses): each touched place is recomputed once when the batch ends; "
+                         "inline: every control recompute the pipeline queues runs in-process at once (eager "
                          "tasks, as without a broker); once: recompute each touched place once at the end, "
                          "timed separately")
     args = ap.parse_args()
@@ -90,7 +92,13 @@ def main() -> None:
     events_before, claims_before = Event.objects.count(), Claim.objects.count()
     chars = sum(len(t) for _, t, _ in docs)
 
+    from contextlib import nullcontext
+
+    from conflict.services.events import control_recompute_deferred
+
+    batch = control_recompute_deferred() if args.control == "batch" else nullcontext(set())
     t0, c0 = time.perf_counter(), time.process_time()
+    batch_places = batch.__enter__()
     ids = []
     for i, (title, text, published) in enumerate(docs):
         result = report_ingest(text=text, origin=f"file:bench-{run}-{i:05}.txt", file_name=f"bench-{run}-{i:05}.txt",
@@ -103,11 +111,12 @@ def main() -> None:
         status = report_tag(report_id=report_id)
         statuses[status] = statuses.get(status, 0) + 1
     t2 = time.perf_counter()
+    recomputed = len(batch_places)
+    batch.__exit__(None, None, None)  # batch: recomputes each touched place once
     if deferred:
-        from conflict.services.control import control_recompute
+        from conflict.services.control import control_recompute_many
 
-        for place_id in sorted(deferred):
-            control_recompute(place_id=place_id)
+        recomputed = control_recompute_many(place_ids=deferred)
     t3, c3 = time.perf_counter(), time.process_time()
 
     n = len(ids)
@@ -121,8 +130,8 @@ def main() -> None:
           f"statuses {statuses}")
     print(f"claims created: {Claim.objects.count() - claims_before}; events created: "
           f"{Event.objects.count() - events_before}")
-    if deferred:
-        print(f"control recompute, each of {len(deferred)} places once: {t3 - t2:.2f} s")
+    if recomputed:
+        print(f"control recompute, each of {recomputed} places once: {t3 - t2:.2f} s")
     print(f"END TO END ({args.control} control recompute): {t3 - t0:.2f} s = {n / (t3 - t0):.1f} reports/s "
           "on one core")
     print(f"  this process's CPU time: {c3 - c0:.2f} s ({(c3 - c0) / n * 1000:.1f} ms a report); the rest of the wall "

@@ -545,6 +545,8 @@ def _events_after_retag(*, event_ids: set[int]) -> None:
     the editor's decision)."""
     from conflict.services.events import event_apply_change, event_refresh_from_claims
 
+    if not event_ids:
+        return  # a report tagged for the first time: no query
     for event in Event.objects.filter(pk__in=event_ids, merged_into__isnull=True).order_by("id"):
         if event.claims.exists():
             event_refresh_from_claims(event=event)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Q
 
 from conflict.dates import DateInterval
 from conflict.models import Actor, Claim, ClaimType, ControlPeriod, Event, EventType, Place
@@ -391,80 +391,238 @@ def _self_serving(claim: Claim, actor: int | None, family: _Family) -> bool:
     return family.same(party, actor)
 
 
-def control_signals(*, place_id: int, family: _Family) -> list[Signal]:
-    """The evidence about one place's control: its live events and its `held` claims."""
-    claims = Claim.objects.select_related("report", "report__source")
-    events = (
-        Event.objects.filter(place_id=place_id, merged_into__isnull=True)
+@dataclass(frozen=True, slots=True)
+class _ClaimRow:
+    """What control reads of a claim (no Report row: its text, spans and metadata are big)."""
+
+    id: int
+    event_id: int | None
+    report_id: int
+    actor1_id: int | None
+    speaker_actor_id: int | None
+    date: DateInterval
+    published: dt.date | None
+    affiliation_id: int | None  # of the report's source, if any
+
+    def party(self) -> int | None:
+        return self.speaker_actor_id or self.affiliation_id
+
+
+_CLAIM_COLUMNS = ("id", "event_id", "report_id", "actor1_id", "speaker_actor_id", "date_start", "date_end",
+                  "date_precision", "report__published", "report__source__affiliation_id")
+
+
+def _claim_rows(qs) -> list[_ClaimRow]:
+    return [
+        _ClaimRow(pk, event_id, report_id, actor1, speaker, DateInterval(start, end, precision),
+                  published, affiliation)
+        for pk, event_id, report_id, actor1, speaker, start, end, precision, published, affiliation
+        in qs.values_list(*_CLAIM_COLUMNS)
+    ]
+
+
+def _row_self_serving(row: _ClaimRow, actor: int | None, family: _Family) -> bool:
+    return actor is not None and family.same(row.party(), actor)
+
+
+@dataclass(slots=True)
+class _PlaceData:
+    events: list[Event] = field(default_factory=list)
+    claims: dict[int, list[_ClaimRow]] = field(default_factory=dict)  # by event id
+    held: list[_ClaimRow] = field(default_factory=list)
+    losers_by_report: dict[int, set[int]] = field(default_factory=dict)
+
+
+def _read_places(place_ids: Sequence[int]) -> dict[int, _PlaceData]:
+    """What control reads of these places, in three queries whatever their number: their
+    live events, those events' claims, and their held and capture claims (only the
+    columns used; the reports' texts are never read)."""
+    data = {pid: _PlaceData() for pid in place_ids}
+    events = list(
+        Event.objects.filter(place_id__in=list(data), merged_into__isnull=True)
         .exclude(status=Event.Status.REJECTED)
         .exclude(type__in=[EventType.AIRSTRIKE, EventType.ARREST])
-        .prefetch_related(Prefetch("claims", queryset=claims))
+        .only("id", "place_id", "type", "status", "confidence", "actor1_id", "actor2_id", "date_start", "date_end",
+              "date_precision")
+        .order_by("date_start", "id")
     )
-    signals: list[Signal] = []
+    by_event: dict[int, list[_ClaimRow]] = {}
     for event in events:
+        data[event.place_id].events.append(event)
+        by_event[event.id] = data[event.place_id].claims[event.id] = []
+    if events:
+        for row in _claim_rows(Claim.objects.filter(event_id__in=list(by_event))
+                               .order_by("report_id", "span_start", "id")):
+            by_event[row.event_id].append(row)
+    place_claims = (
+        Claim.objects.filter(place_id__in=list(data))
+        .filter(Q(type=ClaimType.HELD, actor1__isnull=False) | Q(type=ClaimType.CAPTURE, actor2__isnull=False))
+        .order_by("report_id", "span_start", "id")
+    )
+    for values in place_claims.values_list("place_id", "type", "actor2_id", *_CLAIM_COLUMNS):
+        place_id, type_, actor2, pk, event_id, report_id, actor1, speaker, start, end, precision, published, \
+            affiliation = values
+        place = data[place_id]
+        if type_ == ClaimType.CAPTURE:
+            place.losers_by_report.setdefault(report_id, set()).add(actor2)
+            continue
+        place.held.append(_ClaimRow(pk, event_id, report_id, actor1, speaker, DateInterval(start, end, precision),
+                                    published, affiliation))
+    return data
+
+
+def _signals(place: _PlaceData, family: _Family) -> list[Signal]:
+    signals: list[Signal] = []
+    for event in place.events:
         date = event.date
-        claim_list = list(event.claims.all())
+        claim_list = place.claims[event.id]
         if not date.is_known:
-            published = [c.report.published for c in claim_list if c.report.published]
+            published = [c.published for c in claim_list if c.published]
             if published:
                 # It happened on or before the earliest report that tells it.
                 date = DateInterval(None, min(published), "unknown")
         weight = event.confidence
         if event.status == Event.Status.REVIEWED:
             weight *= REVIEWED_FACTOR
-        elif claim_list and all(_self_serving(c, event.actor1_id, family) for c in claim_list):
+        elif claim_list and all(_row_self_serving(c, event.actor1_id, family) for c in claim_list):
             weight *= SELF_SERVING_FACTOR
         kind = event.type if event.type in {EventType.CAPTURE, EventType.WITHDRAWAL} else "state"
         signals.append(Signal(kind, date, event.actor1_id, event.actor2_id, weight, event.confidence,
                               event.id, event.type, event.status == Event.Status.REVIEWED))
-    held = Claim.objects.filter(place_id=place_id, type=ClaimType.HELD, actor1__isnull=False).select_related(
-        "report", "report__source"
-    )
-    losers_by_report: dict[int, set[int]] = {}
-    for report_id, loser in Claim.objects.filter(
-        place_id=place_id, type=ClaimType.CAPTURE, actor2__isnull=False
-    ).values_list("report_id", "actor2_id"):
-        losers_by_report.setdefault(report_id, set()).add(loser)
-    for claim in held:
-        if claim.actor1_id in losers_by_report.get(claim.report_id, set()):
+    for claim in place.held:
+        if claim.actor1_id in place.losers_by_report.get(claim.report_id, set()):
             # "IS captured the SDF-held town": the statement describes the time before the capture it reports.
             continue
         date = claim.date
-        if not date.is_known and claim.report.published:
-            date = DateInterval.day(claim.report.published)
-        confidence = 0.5 * (SELF_SERVING_FACTOR if _self_serving(claim, claim.actor1_id, family) else 1.0)
+        if not date.is_known and claim.published:
+            date = DateInterval.day(claim.published)
+        confidence = 0.5 * (SELF_SERVING_FACTOR if _row_self_serving(claim, claim.actor1_id, family) else 1.0)
         signals.append(Signal("held", date, claim.actor1_id, None, confidence, confidence))
     return signals
 
 
-@transaction.atomic
-def control_recompute(*, place_id: int) -> list[ControlPeriod]:
-    """Replace the control periods of one place with those its events support. Idempotent."""
-    place = Place.objects.select_for_update().filter(pk=place_id).first()
-    if place is None:
-        return []
+def control_signals(*, place_id: int, family: _Family) -> list[Signal]:
+    """The evidence about one place's control: its live events and its `held` claims."""
+    return _signals(_read_places([place_id])[place_id], family)
+
+
+def _actors() -> tuple[dict[int, int | None], dict[int, str]]:
     actors = list(Actor.objects.values_list("id", "parent_id", "name"))
-    parents = {a: p for a, p, _ in actors}
-    names = {a: n for a, _, n in actors}
+    return {a: p for a, p, _ in actors}, {a: n for a, _, n in actors}
+
+
+def _period_key(p: Period) -> tuple:
+    start, end = p.start, p.end
+    return (
+        p.holder, p.state,
+        start.start if start else None, start.end if start else None, start.precision if start else "",
+        end.start if end else None, end.end if end else None, end.precision if end else "",
+        round(min(max(p.confidence, 0.0), 0.99), 3), p.alternatives, sorted(dict.fromkeys(p.events)),
+    )
+
+
+def _stored_key(row: ControlPeriod, events: list[int]) -> tuple:
+    return (
+        row.holder_id, row.state, row.start_start, row.start_end, row.start_precision, row.end_start, row.end_end,
+        row.end_precision, round(row.confidence, 3), row.alternatives, sorted(events),
+    )
+
+
+def _recompute_places(
+    place_ids: Sequence[int], actors: tuple[dict[int, int | None], dict[int, str]] | None
+) -> dict[int, list[ControlPeriod]]:
+    """Recompute these places in the caller's transaction: lock them (in id order), read
+    them in three queries, derive in Python, and write only the places whose periods
+    changed (one delete and two bulk inserts for them all)."""
+    locked = list(Place.objects.select_for_update().filter(pk__in=list(place_ids)).order_by("id")
+                  .values_list("id", flat=True))
+    if not locked:
+        return {}
+    parents, names = actors if actors is not None else _actors()
     family = _Family(parents)
-    periods = control_derive(signals=control_signals(place_id=place_id, family=family), parents=parents, names=names)
-    ControlPeriod.objects.filter(place_id=place_id).delete()
-    rows = []
-    for position, p in enumerate(periods):
-        start, end = p.start, p.end
-        rows.append(ControlPeriod(
-            place_id=place_id, holder_id=p.holder, state=p.state, position=position,
-            start_start=start.start if start else None, start_end=start.end if start else None,
-            start_precision=start.precision if start else "",
-            end_start=end.start if end else None, end_end=end.end if end else None,
-            end_precision=end.precision if end else "",
-            confidence=round(min(max(p.confidence, 0.0), 0.99), 3), alternatives=p.alternatives,
-        ))
-    created = ControlPeriod.objects.bulk_create(rows)
+    data = _read_places(locked)
     through = ControlPeriod.events.through
-    through.objects.bulk_create([
-        through(controlperiod_id=row.pk, event_id=event_id)
-        for row, p in zip(created, periods, strict=True)
-        for event_id in dict.fromkeys(p.events)
-    ])
-    return created
+    stored: dict[int, list[ControlPeriod]] = {pid: [] for pid in locked}
+    for row in ControlPeriod.objects.filter(place_id__in=locked).order_by("place_id", "position", "id"):
+        stored[row.place_id].append(row)
+    links: dict[int, list[int]] = {row.pk: [] for rows in stored.values() for row in rows}
+    if links:
+        for period_id, event_id in through.objects.filter(controlperiod_id__in=list(links)).values_list(
+            "controlperiod_id", "event_id"
+        ):
+            links[period_id].append(event_id)
+    out: dict[int, list[ControlPeriod]] = {}
+    stale: list[int] = []
+    fresh: list[tuple[int, list[Period]]] = []
+    for place_id in locked:
+        periods = control_derive(signals=_signals(data[place_id], family), parents=parents, names=names)
+        rows = stored[place_id]
+        if len(rows) == len(periods) and all(
+            row.position == i and _stored_key(row, links[row.pk]) == _period_key(p)
+            for i, (row, p) in enumerate(zip(rows, periods, strict=True))
+        ):
+            out[place_id] = rows  # nothing changed: no write
+            continue
+        stale.extend(row.pk for row in rows)
+        fresh.append((place_id, periods))
+    if stale:
+        through.objects.filter(controlperiod_id__in=stale)._raw_delete(through.objects.db)
+        ControlPeriod.objects.filter(pk__in=stale)._raw_delete(ControlPeriod.objects.db)
+    new_rows: list[ControlPeriod] = []
+    new_periods: list[Period] = []
+    for place_id, periods in fresh:
+        for position, p in enumerate(periods):
+            start, end = p.start, p.end
+            new_rows.append(ControlPeriod(
+                place_id=place_id, holder_id=p.holder, state=p.state, position=position,
+                start_start=start.start if start else None, start_end=start.end if start else None,
+                start_precision=start.precision if start else "",
+                end_start=end.start if end else None, end_end=end.end if end else None,
+                end_precision=end.precision if end else "",
+                confidence=round(min(max(p.confidence, 0.0), 0.99), 3), alternatives=p.alternatives,
+            ))
+            new_periods.append(p)
+    created = ControlPeriod.objects.bulk_create(new_rows) if new_rows else []
+    if created:
+        through.objects.bulk_create([
+            through(controlperiod_id=row.pk, event_id=event_id)
+            for row, p in zip(created, new_periods, strict=True)
+            for event_id in dict.fromkeys(p.events)
+        ])
+    for place_id, _ in fresh:
+        out[place_id] = []
+    for row in created:
+        out[row.place_id].append(row)
+    return out
+
+
+@transaction.atomic
+def control_recompute(
+    *, place_id: int, actors: tuple[dict[int, int | None], dict[int, str]] | None = None
+) -> list[ControlPeriod]:
+    """Replace the control periods of one place with those its events support. Idempotent.
+
+    Reads the place's events and claims in three queries, derives the periods in Python
+    and writes them only when they differ from the stored ones (one delete, two bulk
+    inserts). `actors` (parents, names) lets a caller recomputing many places read the
+    actors once.
+    """
+    return _recompute_places([place_id], actors).get(place_id, [])
+
+
+# Places recomputed together in one transaction by control_recompute_many.
+RECOMPUTE_CHUNK = 200
+
+
+def control_recompute_many(*, place_ids: Iterable[int]) -> int:
+    """Recompute several places: the same result as control_recompute for each, with
+    the actors read once and the places read and written in chunks (a few queries a
+    chunk, one transaction each). Returns how many places were recomputed."""
+    ids = sorted({p for p in place_ids if p})
+    if not ids:
+        return 0
+    actors = _actors()
+    for i in range(0, len(ids), RECOMPUTE_CHUNK):
+        with transaction.atomic():
+            _recompute_places(ids[i:i + RECOMPUTE_CHUNK], actors)
+    return len(ids)

@@ -9,7 +9,10 @@ the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,8 @@ from django.utils import timezone
 from conflict.dates import DateInterval
 from conflict.models import Actor, ChangeRecord, Claim, ClaimType, Event, EventChange, Source
 from conflict.services.history import change_record
+
+log = logging.getLogger(__name__)
 
 EVENT_FIELDS = ("type", "place_id", "actor1_id", "actor2_id", "date_start", "date_end", "date_precision",
                 "status", "confidence", "merged_into_id", "reject_reason")
@@ -45,6 +50,15 @@ def _current_txid() -> int | None:
         return cursor.fetchone()[0]
 
 
+def _txid_once(cache: list[int | None] | None) -> int | None:
+    """The current transaction id, read once per `cache` (a list the caller keeps)."""
+    if cache is None:
+        return _current_txid()
+    if not cache:
+        cache.append(_current_txid())
+    return cache[0]
+
+
 def event_change_log(*, event: Event, kind: str, merged_into: Event | None = None) -> EventChange:
     return EventChange.objects.create(event=event, kind=kind, merged_into=merged_into, txid=_current_txid())
 
@@ -53,15 +67,61 @@ def control_recompute_on_commit(*, place_ids: Iterable[int]) -> None:
     """Queue the control recompute of these places after the transaction commits, once
     per place however many of its events the transaction changes (tagging one report
     touches several events of the same place)."""
-    from conflict.tasks import control_recompute_task
-
     queued = {getattr(entry[1], "control_place_id", None) for entry in connection.run_on_commit}
     for place_id in sorted(set(p for p in place_ids if p) - queued):
         def queue(pid: int = place_id) -> None:
+            deferred = _deferred_places()
+            if deferred is not None:
+                deferred.add(pid)  # recomputed once when the batch ends (control_recompute_deferred)
+                return
+            from conflict.tasks import control_recompute_task
+
             control_recompute_task.delay(pid)
 
         queue.control_place_id = place_id  # type: ignore[attr-defined]
         transaction.on_commit(queue)
+
+
+_batch = threading.local()
+
+
+def _deferred_places() -> set[int] | None:
+    stack = getattr(_batch, "stack", None)
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def control_recompute_deferred() -> Iterator[set[int]]:
+    """Coalesce control recomputes over a batch of work done in this process (`manage.py
+    ingest` without --async, the pipeline benchmark): inside the block, the recompute
+    each committed transaction would queue is noted instead, and each noted place is
+    recomputed once when the block ends, however many reports touched it. Nested blocks
+    hand their places to the outermost one. Outside such a block nothing changes: each
+    transaction queues its places' recomputes on commit (an idempotent task)."""
+    stack = getattr(_batch, "stack", None)
+    if stack is None:
+        stack = _batch.stack = []
+    places: set[int] = set()
+    stack.append(places)
+    failed = False
+    try:
+        yield places
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        stack.pop()
+        if stack:
+            stack[-1].update(places)
+        elif places:
+            from conflict.services.control import control_recompute_many
+
+            try:
+                control_recompute_many(place_ids=places)
+            except Exception:
+                if not failed:
+                    raise
+                log.exception("control recompute after a failed batch")
 
 
 @transaction.atomic
@@ -305,8 +365,9 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
                                        view.date.intersect(claim.date) or view.date)
         touched[id(match)] = match
         joined.setdefault(id(match), []).append(claim)
+    txid: list[int | None] = []  # the transaction id, read once for both kinds of change-feed rows
     if new:
-        _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents)
+        _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents, txid=txid)
     for event in touched.values():
         for claim in joined[id(event)]:
             claim.event = event
@@ -314,15 +375,16 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
     existing = {e.pk: e for e in touched.values() if e not in new}
     if existing:
         by_event: dict[int, list[Claim]] = {pk: [] for pk in existing}
-        for c in _claims_for_reconcile(Claim.objects.filter(event_id__in=list(existing))):
-            by_event[c.event_id].append(c)
+        for c in _reconcile_rows(event_ids=list(existing)):
+            by_event[c.event_id].append(c)  # type: ignore[arg-type]
         sources = _sources_of(c for group in by_event.values() for c in group)
-        _events_refresh(events=list(existing.values()), claims=by_event, parents=parents, sources=sources)
+        _events_refresh(events=list(existing.values()), claims=by_event, parents=parents, sources=sources,
+                        txid=txid)
     return list(touched.values())
 
 
 def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
-                    sources: dict[int, Source]) -> None:
+                    sources: dict[int, Source], txid: list[int | None] | None = None) -> None:
     """event_refresh_from_claims for several events locked by the caller, written together:
     the same version bump, history (a RETAG record each) and change-feed rows as
     event_apply_change, in four queries instead of five per event."""
@@ -343,21 +405,41 @@ def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], pare
         changed.append((event, before))
     if not changed:
         return
-    for event, _ in changed:
-        # One plain UPDATE each: bulk_update's CASE expressions cost more to build than they save.
-        Event.objects.filter(pk=event.pk).update(
-            **{name: getattr(event, name) for name in fields | {"version", "updated_at"}}
-        )
+    _events_update(events=[e for e, _ in changed], fields=sorted(fields | {"version", "updated_at"}))
     ChangeRecord.objects.bulk_create([
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.RETAG, before=before,
                      after=event_snapshot(e))
         for e, before in changed
     ])
-    txid = _current_txid()
+    txid = _txid_once(txid)
     EventChange.objects.bulk_create(
         [EventChange(event=e, kind=EventChange.Kind.UPDATED, txid=txid) for e, _ in changed]
     )
     control_recompute_on_commit(place_ids=[e.place_id for e, _ in changed])
+
+
+def _events_update(*, events: list[Event], fields: list[str]) -> None:
+    """Write these fields of several events in one statement (UPDATE ... FROM VALUES), as
+    one plain UPDATE each would: the number of queries does not grow with the number of
+    events a report touches (bulk_update's CASE expressions cost more to build)."""
+    if len(events) == 1:
+        Event.objects.filter(pk=events[0].pk).update(**{name: getattr(events[0], name) for name in fields})
+        return
+    model_fields = [Event._meta.get_field(name) for name in fields]
+    row = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in model_fields) + ")"
+    params: list[Any] = []
+    for event in events:
+        params.append(event.pk)
+        params.extend(f.get_db_prep_save(getattr(event, f.attname), connection) for f in model_fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = v.{connection.ops.quote_name(f.column)}"
+                            for f in model_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Event._meta.db_table} AS e SET {assignments} FROM (VALUES {', '.join([row] * len(events))})"
+            f" AS v(id, {columns}) WHERE e.id = v.id",
+            params,
+        )
 
 
 def _claims_set_event(claims: list[Claim]) -> None:
@@ -377,12 +459,14 @@ def _state_of(event: Event, state: dict[int, _EventState]) -> _EventState:
                                                event.date)
 
 
-def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None]) -> None:
+def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
+                   txid: list[int | None] | None = None) -> None:
     """Create events reconciled from their (unsaved-event) claims, with the same history,
     change-feed rows and control recompute as one-by-one creation, in a few queries."""
     from conflict.models import Place
 
-    places = Place.objects.in_bulk({e.place_id for e in events})
+    # Reconciling reads only a place's status (is_proposed).
+    places = Place.objects.only("id", "status").in_bulk({e.place_id for e in events})
     all_claims = [c for group in claims.values() for c in group]
     for c in all_claims:
         if c.place_id in places:
@@ -397,7 +481,7 @@ def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], paren
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.CREATE, after=event_snapshot(e))
         for e in events
     ])
-    txid = _current_txid()
+    txid = _txid_once(txid)
     EventChange.objects.bulk_create([EventChange(event=e, kind=EventChange.Kind.CREATED, txid=txid) for e in events])
     control_recompute_on_commit(place_ids=[e.place_id for e in events])
 
@@ -413,6 +497,53 @@ class _EventState:
     date: DateInterval
 
 
+class _Ref:
+    """Stands for a claim's report or place where reconciling reads one attribute of it."""
+
+    __slots__ = ("source_id", "is_proposed")
+
+    def __init__(self, source_id: int | None = None, is_proposed: bool = False) -> None:
+        self.source_id, self.is_proposed = source_id, is_proposed
+
+
+class _ReconcileClaim:
+    """What event_reconcile reads of a stored claim, built from one row of values: an
+    event a region's reports keep joining can have hundreds of claims, re-read each time
+    one more joins, so no model instances are built for them."""
+
+    __slots__ = ("id", "event_id", "report_id", "place_id", "type", "date_start", "date_end", "date_precision",
+                 "actor1_id", "actor2_id", "speaker_actor_id", "flags", "casualties", "report", "place")
+
+    @property
+    def date(self) -> DateInterval:
+        return DateInterval(self.date_start, self.date_end, self.date_precision)
+
+
+_RECONCILE_COLUMNS = ("id", "event_id", "report_id", "place_id", "type", "date_start", "date_end", "date_precision",
+                      "actor1_id", "actor2_id", "speaker_actor_id", "flags", "casualties", "report__source_id",
+                      "place__status")
+
+
+def _reconcile_rows(*, event_ids: list[int]) -> list[_ReconcileClaim]:
+    from conflict.models import Place
+
+    out = []
+    names = _RECONCILE_COLUMNS[:13]
+    reports: dict[int, _Ref] = {}
+    for values in (Claim.objects.filter(event_id__in=event_ids).order_by("report_id", "span_start")
+                   .values_list(*_RECONCILE_COLUMNS)):
+        c = _ReconcileClaim()
+        for name, value in zip(names, values[:13], strict=True):
+            setattr(c, name, value)
+        report = reports.get(c.report_id)
+        if report is None:
+            report = reports[c.report_id] = _Ref(source_id=values[13])
+        c.report = report
+        c.place = _Ref(is_proposed=values[14] == Place.Status.PROPOSED) if c.place_id is not None else None
+        out.append(c)
+    return out
+
+
 def _claims_for_reconcile(qs):
     # Only what event_reconcile reads: an event a region's reports keep joining can have
     # hundreds of claims, re-read each time one more joins.
@@ -424,7 +555,8 @@ def _claims_for_reconcile(qs):
 
 def _sources_of(claims: Iterable[Claim]) -> dict[int, Source]:
     ids = {c.report.source_id for c in claims if c.report.source_id}
-    return {s.id: s for s in Source.objects.filter(id__in=ids)} if ids else {}
+    # Weighing reads only a source's affiliation (_source_weight).
+    return {s.id: s for s in Source.objects.filter(id__in=ids).only("id", "affiliation_id")} if ids else {}
 
 
 def event_refresh_from_claims(

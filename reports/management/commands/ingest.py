@@ -26,7 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, run_async: bool, **options):
-        with tasks_in_process(not run_async):
+        from contextlib import nullcontext
+
+        from conflict.services.events import control_recompute_deferred
+
+        # In-process, a place many of the reports touch is recomputed once, at the end of the batch.
+        with tasks_in_process(not run_async), (nullcontext() if run_async else control_recompute_deferred()):
             self._run(run_async=run_async, **options)
 
     def _run(self, *, targets: list[str], run_async: bool, no_progress: bool, **options):
