@@ -201,7 +201,37 @@ def claim_fits_event(*, claim: Claim, event: Event, parents: dict[int, int | Non
         )
     if not pairs_ok:
         return False
-    return claim.date.overlaps(event.date)
+    return dates_compatible(claim.date, event.date)
+
+
+# Two sources a day apart on a dated happening ("SOHR says Friday, the SDF says Thursday")
+# tell one event with a disagreement (domain.md), not two; anything further apart, or
+# vaguer than a couple of days, must overlap to join.
+DATE_TOLERANCE_DAYS = 1
+_TOLERANT_WIDTH_DAYS = 2
+
+
+def dates_compatible(a: DateInterval, b: DateInterval) -> bool:
+    if a.overlaps(b):
+        return True
+    if None in (a.start, a.end, b.start, b.end):
+        return False
+    if max(a.width_days or 0, b.width_days or 0) > _TOLERANT_WIDTH_DAYS:
+        return False
+    gap = max(a.start, b.start) - min(a.end, b.end)  # type: ignore[operator]
+    return gap.days <= DATE_TOLERANCE_DAYS
+
+
+def date_hull(a: DateInterval, b: DateInterval) -> DateInterval:
+    """The interval covering both: what two disagreeing sources support together."""
+    return DateInterval(min(a.start, b.start), max(a.end, b.end), "day")  # type: ignore[type-var]
+
+
+def _running_date(event_date: DateInterval, claim_date: DateInterval) -> DateInterval:
+    joined = event_date.intersect(claim_date)
+    if joined is not None:
+        return joined
+    return date_hull(event_date, claim_date) if dates_compatible(event_date, claim_date) else event_date
 
 
 def _clash_sides(claims: Sequence[Claim], parents: dict[int, int | None]) -> dict[str, list[int | None]]:
@@ -260,10 +290,12 @@ def event_reconcile(
         date = dated[0]
         for other in dated[1:]:
             joined = date.intersect(other)
-            if joined is None:
-                date = min((date, other), key=lambda d: d.width_days or 10**6)
-            else:
+            if joined is not None:
                 date = joined
+            elif dates_compatible(date, other):
+                date = date_hull(date, other)
+            else:
+                date = min((date, other), key=lambda d: d.width_days or 10**6)
         distinct = sorted({(d.start, d.end) for d in dated}, key=lambda x: (x[0] or dt.date.min))
         if len(distinct) > 1:
             disagreements.append({
@@ -362,7 +394,7 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
         ):
             a1, a2 = a2, a1  # a clash names its sides in either order
         state[id(match)] = _EventState(view.type, view.place_id, view.actor1_id or a1, view.actor2_id or a2,
-                                       view.date.intersect(claim.date) or view.date)
+                                       _running_date(view.date, claim.date))
         touched[id(match)] = match
         joined.setdefault(id(match), []).append(claim)
     txid: list[int | None] = []  # the transaction id, read once for both kinds of change-feed rows

@@ -69,6 +69,25 @@ def test_a_claim_never_joins_an_event_whose_date_it_contradicts(place, sdf):
     assert a.event_id != b.event_id
 
 
+def test_two_sources_a_day_apart_make_one_event_that_shows_both_dates(place, sdf, isis):
+    # "The SDF says Thursday, SOHR says Friday": one capture, the disagreement kept.
+    thursday = claim(place, sdf, isis, start=D(2018, 12, 13))
+    friday = claim(place, sdf, isis, start=D(2018, 12, 14), report=ReportFactory(source=SourceFactory()))
+    [event] = events_merge(claims=[thursday, friday])
+    event.refresh_from_db()
+    assert Claim.objects.get(pk=friday.pk).event_id == Claim.objects.get(pk=thursday.pk).event_id == event.pk
+    assert (event.date_start, event.date_end) == (D(2018, 12, 13), D(2018, 12, 14))
+    [disagreement] = [d for d in event.disagreements if d["field"] == "date"]
+    assert [v["start"] for v in disagreement["values"]] == ["2018-12-13", "2018-12-14"]
+
+
+def test_a_day_claim_two_days_off_a_dated_event_stays_apart(place, sdf):
+    a = claim(place, sdf, start=D(2018, 12, 13))
+    b = claim(place, sdf, start=D(2018, 12, 15))
+    events_merge(claims=[a, b])
+    assert Claim.objects.get(pk=a.pk).event_id != Claim.objects.get(pk=b.pk).event_id
+
+
 def test_the_running_date_of_an_event_is_checked_within_one_merge(place, sdf):
     # The month claim first: the event is "December" until the day claims narrow it.
     month = claim(place, sdf, start=D(2018, 12, 1), end=D(2018, 12, 31), precision="month")
