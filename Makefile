@@ -44,7 +44,8 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
 stop-db: install
-	$(PY) -c "import pgserver; pgserver.get_server('.pgdata', cleanup_mode='stop')"
+	$(PY) -c "from pathlib import Path; from config.database import embedded_database_stop as stop; \
+	print('stopped' if stop(Path('.pgdata')) else 'not running')"
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts

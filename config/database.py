@@ -9,6 +9,7 @@ run share it; `make stop-db` stops it.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -54,3 +55,17 @@ def embedded_database_url(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir, cleanup_mode=None)
     return server.get_uri("postgres")
+
+
+def embedded_database_stop(data_dir: Path) -> bool:
+    """Stop the embedded server. pgserver itself stops it only when the last process
+    that opened it exits cleanly, which a killed dev server never does."""
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    warnings.filterwarnings("ignore", module="platformdirs")
+    from pgserver._commands import pg_ctl
+
+    # As root, pgserver runs PostgreSQL as its own system user, who must stop it too.
+    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+    return True
