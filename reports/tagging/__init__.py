@@ -41,12 +41,13 @@ from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
 
-TAGGER_VERSION = "rules-1.2"
+TAGGER_VERSION = "rules-1.3"
 
 __all__ = ["tag", "TAGGER_VERSION"]
 
 _WINDOW = 110
-_STRIKE_VERB = re.compile(r"\b(?:hit|struck|targeted|pounded|bombed|shelled|strafed|carried|conducted|launched|"
+_STRIKE_VERB = re.compile(r"\b(?:hit|struck|targeted|pounded|bombed|shelled|strafed|carried|carrying|"
+                          r"conducted|conducting|launched|launching|"
                           r"bombarded)\b", re.I)
 _POSSESSIVE_BEFORE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?$", re.I)
 _OTHER_EVENT_DATE = re.compile(r"\b(?:founded|formed|set\s+up|established|created|born)\s+(?:on\s+|in\s+)?$", re.I)
@@ -78,6 +79,33 @@ _REPELLED = re.compile(r"\b(?:repel|repuls|foil|thwart|fend)\w*\s+(?:off\s+)?(?:
                        r"(?:[\w-]+\s+){0,2}$", re.I)
 _COMMA_BEFORE = re.compile(r",\s*$")
 _AND_GAP = re.compile(r"\s*,?\s*(?:and|&)\s+(?:the\s+)?$", re.I)
+_DATELINE_AFTER = re.compile(r"\s*\)?\s*[-\u2013\u2014]")
+_THAT_SUBJECT = re.compile(r"\bthat\s+(?:the\s+)?(?:(?:village|town|city|area)\s+of\s+)?$", re.I)
+_ARTICLE_GAP = re.compile(r"\s+(?:(?:large|major|new|fresh|surprise|suicide|massive|failed|renewed)\s+)?")
+_WHO_GAP = re.compile(r",?\s+(?:who|which)\s+(?:(?:had|has|have|also|then|later)\s+)?", re.I)
+_CONTAINER_BEFORE = re.compile(r"\b(?:countryside|province|governorate|suburbs)\s+of\s+(?:the\s+)?$", re.I)
+_SAME_DAY = re.compile(r"\b(?:on\s+|later\s+(?:on\s+)?|earlier\s+(?:on\s+)?)?the\s+same\s+day\b", re.I)
+_ONGOING = re.compile(r"\b(?:now|currently|continu(?:e|es|ed|ing)|ongoing|underway|this\s+week)\b", re.I)
+_RELATIVE_WHERE = re.compile(r"\b(?:in\s+which|where)\s+(?:[\w'-]+\s+){0,5}$", re.I)
+_APPOSITIVE_HEAD = re.compile(r"(?:,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}(?:town|village|city|area|pocket|place|"
+                              r"stronghold|enclave)\s+)|\s+", re.I)
+_OF_THINGS = re.compile(r"\s+of\s+(?:the\s+)?(?:remaining\s+)?(?:land\s*)?(?:mines|landmines|explosives|rubble|"
+                        r"booby[\s-]traps|IEDs|unexploded|debris|bodies)\b", re.I)
+_SINCE_BEFORE = re.compile(r"\bsince\s+(?:[\w'-]+\s+){0,3}$", re.I)
+_COMPOUND_AFTER = re.compile(r"\s+(?:workshops?|factor(?:y|ies)|facilit(?:y|ies)|depots?|caches?|makers?|"
+                             r"manufactur\w*|production|storage|warehouses?|experts?|networks?|cells?)\b", re.I)
+_MOVED_AFTER = re.compile(r"\s+(?:away\s+)?(?:to|towards?|into)\b", re.I)
+_AFTER_PERIOD = re.compile(r"\b(?:after|following)\s+(?:[\w-]+\s+){0,5}?(?:of\s+)?(?:[\w-]+\s+)?$", re.I)
+_AGAINST_BEFORE = re.compile(r"\b(?:against|versus|vs\.?)\s+(?:the\s+)?(?:(?:last|remaining|final)\s+)?$", re.I)
+_RANGE_GAP = re.compile(r"\s*(?:and|to|until|till|through|-|\u2013)\s*", re.I)
+_RANGE_BEFORE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
+_FOOTER = re.compile(r"\n[ \t]*(?:Related(?:\s+(?:posts|articles|stories|news|coverage))?|"
+                     r"Leave\s+a\s+(?:reply|comment)|"
+                     r"Comments|Read\s+more|See\s+also|More\s+(?:from|on)\s+[^\n]{0,40})[ \t]*:?[ \t]*(?=\n|$)", re.I)
+_DISTRIBUTIVE = re.compile(r"\b(?:all|most|many|some|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                           r"(?:but\s+\w+\s+)?of\s+(?:them|which|these|those)(?:\s+strikes)?\s+(?:were\s+|was\s+)?"
+                           r"(?:near|in|around)\s", re.I)
+_NEAR_JOIN = re.compile(r"\s*,?\s*(?:and|or)\s+(?:near|outside|around)\s+(?:the\s+)?", re.I)
 _HEAD_GAP = re.compile(r"\s+(?:(?:members|fighters|militants|units|forces|troops|terrorists|gangs|mercenaries|"
                        r"elements|jets|warplanes|aircraft|drones|helicopters|artillery|warships)\s+)?"
                        r"(?:and\s+(?:jets|warplanes|aircraft|drones|helicopters|artillery|warships)\s+)?$", re.I)
@@ -120,12 +148,15 @@ class _Tagger:
         self.resolve_pub = resolve_pub
         yh = resolve_pub.year if resolve_pub else year_hint(self.exprs)
         self.intervals = [resolve(e, resolve_pub, yh) for e in self.exprs]
+        self._join_ranges(resolve_pub)
         for e in self.exprs:
             if "weekday_mismatch" in e.flags and "weekday_mismatch" not in self.flags:
                 self.flags.append("weekday_mismatch")
         self.hits, _ = m.find(nt)
         self.sents: list[Sentence] = split_sentences(nt)
         self.title_end = self._title_end()
+        fm = _FOOTER.search(nt)
+        self.footer_start = fm.start() if fm else len(nt)
         self.places: list[PlaceMention] = find_places(nt, self.hits, m)
         self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents,
                                                       top_actor(m, self.outlet_actor) if self.outlet_actor else None)
@@ -140,12 +171,37 @@ class _Tagger:
         self._acts_cache: dict[int, list[ActorMention]] = {}
         self._breaks: dict = {}
         self._attacker: dict[int, int] = {}
+        self._against: dict[int, bool] = {}
         self.allies = _allies(m)
         claims = self._claims()
         mentions = self._mentions()
         proposals = [ProposedPlace(p.proposed, p.kind, (p.start, p.end), self._sentence_text(p.start))
                      for p in self.places if p.proposed]
         return TagResult(lang, True, pub, inferred, claims, mentions, proposals, self.flags, TAGGER_VERSION)
+
+    def _join_ranges(self, pub: dt.date | None) -> None:
+        """"between November 18 and November 24", "from Monday to Wednesday": one interval, not two days;
+        "in September last year": that month of the year before."""
+        nt, exprs, ivs = self.nt, self.exprs, self.intervals
+        i = 0
+        while i + 1 < len(exprs):
+            a, b, ia, ib = exprs[i], exprs[i + 1], ivs[i], ivs[i + 1]
+            gap = nt[a.end:b.start]
+            if _RANGE_GAP.fullmatch(gap) and _RANGE_BEFORE.search(nt, max(0, a.start - 12), a.start) and \
+                    ia.start and ib.end and ia.start <= ib.end and (ib.end - ia.start).days <= 62:
+                span = (ib.end - ia.start).days
+                prec = "day" if span == 0 else "week" if span <= 10 else "month"
+                ivs[i] = DateInterval(ia.start, ib.end, prec)
+                del exprs[i + 1], ivs[i + 1]
+                a.end, a.form = b.end, "range"  # a period: it can govern its paragraph, like "over the past week"
+                continue
+            if a.form == "month" and gap.strip() == "" and b.text.lower() == "last year" and pub is not None \
+                    and ia.start is not None:
+                ivs[i] = DateInterval.month(pub.year - 1, ia.start.month)
+                del exprs[i + 1], ivs[i + 1]
+                a.end = b.end
+                continue
+            i += 1
 
     def _para_of(self, pos: int) -> int | None:
         i = bisect_right(self.sent_starts, pos) - 1
@@ -194,6 +250,8 @@ class _Tagger:
         for k, sent in enumerate(self.sents):
             if sent.end <= self.title_end:
                 continue
+            if sent.start >= self.footer_start:
+                break  # "Related" headlines and comment forms are other articles, not this report
             sent_hits = self.hits[bisect_left(self.hit_starts, sent.start):bisect_left(self.hit_starts, sent.end)]
             speaker = find_speaker(self.nt, sent.start, sent.end, sent_hits, self.m, speech)
             if not speaker[0] and self.nt[sent.start] == '"':
@@ -243,9 +301,23 @@ class _Tagger:
 
     def _claims_for(self, sent: Sentence, t: Trigger, later: list[Trigger]) -> list[dict]:
         nt = self.nt
-        if adjective_use(nt, t):
-            return []
+        if adjective_use(nt, t) or _COMPOUND_AFTER.match(nt, t.end):
+            return []  # "a car bomb workshop", "attack drones": the trigger word names a thing here
+        if t.type == "capture" and t.lemma == "take" and _MOVED_AFTER.match(nt, t.end):
+            return []  # "the families were taken towards areas held by the group": moved, not captured
         cs, ce = clause_bounds(nt, sent.start, sent.end, t.start, self._breaks)
+        low_t = t.text.lower()
+        if t.type in ("clash", "attack", "siege") and not low_t.endswith("ed") and \
+                (not low_t.endswith("ing") or low_t in ("fighting", "shelling", "bombing")):
+            earlier = [x for x in self.trigs_by_sent.get(sent.index, ()) if x.end <= t.start]
+            if _AFTER_PERIOD.search(nt, max(sent.start, t.start - 45), t.start) and \
+                    any(x.type in ("capture", "withdrawal") for x in earlier):
+                # "captured Hajin after a week of street fighting", "fled towards X after heavy clashes": the
+                # lead-up of the capture or retreat, told once (and not at the place fled to)
+                return []
+            if t.type == "attack" and nt[max(0, t.start - 4):t.start].lower() == "the " and \
+                    any(x.type == "attack" for x in earlier):
+                return []  # "ISIS attacked positions near X ... before the assault was repelled": the same attack
         typ, frame = t.type, t.frame
         fact = factuality(nt, t, cs, ce) if typ != "held" else "fact"
         if fact == "nonfact":
@@ -275,15 +347,26 @@ class _Tagger:
                                                                                               "under"):
             direction = "before"
         group = self._group_after(t, window_end) if direction == "after" else self._group_before(t, cs)
+        rel = _RELATIVE_WHERE.search(nt, max(sent.start, t.start - 60), t.start) if not group or \
+            direction == "before" else None
+        if rel:  # "Baghuz Fawqani, the last town in which the mercenaries are besieged"
+            p = self._last_place_before(rel.start(), rel.start() - 60)
+            if p is not None and _APPOSITIVE_HEAD.fullmatch(nt, p.end, rel.start()):
+                group = [p]
         if t.lemma == "aggression" and not group:
             return []  # "the Turkish aggression on Syrian territory": only a named place makes it a claim
         if group and typ == "withdrawal" and _DESTINATION.search(nt, max(t.end, group[0].start - 25), group[0].start):
             group = []  # "fled toward Markada": where they went, not the place they left
             if direction == "after":
                 group = self._group_before(t, cs)
-        if not group and typ in ("attack", "airstrike", "arrest") and direction == "after":
-            # "In Hasakah's countryside, gunmen attacked a checkpoint near Markada": the nearer scene wins
-            group = self._group_after(t, window_end, locators_ok=True)
+        if not group and typ in ("attack", "airstrike", "arrest", "advance") and direction == "after":
+            # "In Hasakah's countryside, gunmen attacked a checkpoint near Markada": the nearer scene wins;
+            # an advance only right at the trigger ("advances east of Hajin")
+            group = self._group_after(t, window_end if typ != "advance" else min(window_end, t.end + 30),
+                                      locators_ok=True)
+        if typ == "advance" and _SINCE_BEFORE.search(nt, max(cs, t.start - 40), t.start) and \
+                all(p.kind == "region" for p in group):
+            return []  # "killed since it launched its offensive in the area": a time anchor, not news
         if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance", "arrest"):
             group = self._group_before(t, cs) if direction == "after" else self._group_after(t, window_end)
             if typ == "arrest":
@@ -292,17 +375,30 @@ class _Tagger:
             group = self._group_after(t, window_end)
         if not group and direction == "after" and _RELATIVE_BEFORE.search(nt, max(cs, t.start - 60), t.start):
             group = self._group_before(t, cs)  # "the Omar oil field, which the SDF seized in 2017"
-        if not group and typ in ("clash", "attack", "airstrike"):
-            # "clashed with ISIS near al-Kishkiyah", "strikes near Hajin": with no other place, near will do
+        if not group and t.lemma == "storm":
             group = self._group_after(t, window_end, locators_ok=True)
+            if group:  # "stormed a camp near al-Bahrah": an attack on something there, not the town taken
+                typ = "attack"
+        if not group and typ in ("clash", "attack", "airstrike", "arrest"):
+            # "clashed with ISIS near al-Kishkiyah", "strikes near Hajin": with no other place, near will do
+            # ("clashes between A, backed by B, and C in the vicinity of X": the pair can be long)
+            group = self._group_after(t, min(ce, t.end + 2 * _WINDOW) if typ == "clash" else window_end,
+                                      locators_ok=True)
             if not group:  # "Near Abu Kamal, five strikes engaged ..."
-                near = [p for p in self._places_in(cs, t.start) if p.end <= t.start]
+                near = [p for p in self._places_in(cs, t.start) if p.end <= t.start and p.kind != "region"]
                 group = near[-1:]
+        if not group and typ == "airstrike":
+            dm = _DISTRIBUTIVE.search(nt, t.end, sent.end)
+            if dm:  # "35 strikes between November 18 and 24, all but two of them near Hajin and Susah"
+                group = self._group_after(Trigger(dm.end() - 1, dm.end() - 1, "", "", "", ""), sent.end,
+                                          locators_ok=True)
         if typ == "capture" and t.lemma in ("lose", "clear", "liberate") and group and frame != "clear" or \
                 (t.lemma == "clear" and v != "pass" and group):
             between = nt[t.end:group[0].start]
             if group[0].start > t.end and (_THINGS.search(between) or _PERSON.search(between)):
                 return []  # "lost 20 fighters in Hajin", "cleared mines in Raqqa", "freed hostages in X"
+            if t.lemma == "clear" and _OF_THINGS.match(nt, group[-1].end):
+                return []  # "clearing al-Susah of mines": the town is held already
         if frame in ("act", "nom") and typ == "capture" and t.lemma in ("capture", "seize", "take", "retake"):
             stop = group[0].start if group else window_end
             between = nt[t.end:stop]
@@ -338,11 +434,24 @@ class _Tagger:
         if typ == "attack" and _REPELLED.search(nt, max(cs, t.start - 45), t.start) and \
                 (a1_span is None or a1_span[0] < t.start):  # not "repelled an attack by ISIS"
             # "the SDF repelled an attack": the attacker is the other side, the one just said to attack if any
-            a1, a2, a1_span = self._attacker.get(sent.index), a1, None
+            named = next((a for a in self.actors[bisect_left(self.actor_starts, max(cs, t.start - 40)):
+                                                 bisect_left(self.actor_starts, t.start)]
+                          if _ARTICLE_GAP.fullmatch(nt, a.end, t.start)), None)
+            if named is not None:  # "its fighters repelled an ISIS attack on al-Susah"
+                a1, a2, a1_span = named.actor_id, (a2 if a2 != named.actor_id else None), [named.start, named.end]
+            else:
+                a1, a2, a1_span = self._attacker.get(sent.index), a1, None
         elif typ == "attack" and a1 is not None:
             self._attacker[sent.index] = a1
         if typ == "withdrawal" and a1 is None:
             return []
+        if typ == "arrest" and low_t.endswith("ing") and _COMMA_BEFORE.search(nt, max(cs, t.start - 4), t.start):
+            # "US-backed forces seized the group's encampment, capturing 157 jihadists": the main clause's subject
+            lead = [a for a in self.actors[bisect_left(self.actor_starts, sent.start):
+                                           bisect_left(self.actor_starts, t.start)] if a.subject and not a.modifier]
+            if lead and lead[0].actor_id != a1:
+                a1, a2, a1_span = lead[0].actor_id, (a2 if a2 != lead[0].actor_id else None), [lead[0].start,
+                                                                                              lead[0].end]
         out = []
         for p in group:
             for key in p.keys:
@@ -361,8 +470,11 @@ class _Tagger:
             return []
         group = [cands[0]]
         i = bisect_right(self.place_starts, cands[0].start)
-        rest = [p for p in self.places[i:i + 12] if not p.locator]
-        for p in rest:
+        for p in self.places[i:i + 12]:
+            if p.locator and not (locators_ok and p.listed):
+                if not locators_ok and _NEAR_JOIN.fullmatch(self.nt, group[-1].end, p.start):
+                    group.append(p)  # "in al-Bahrah, Gharanij and near the Kishma oil field"
+                continue
             if connected(self.nt, group[-1].end, p.start, self._locators_between(group[-1].end, p.start)):
                 group.append(p)
             else:
@@ -397,7 +509,8 @@ class _Tagger:
     def _last_place_before(self, pos: int, floor: int, kinds: frozenset | None = None) -> PlaceMention | None:
         cands = [p for p in self._places_in(max(floor, 0), pos) if p.end <= pos and p.kind != "region"]
         if kinds:  # "the field" is the last oil field named, "the town" the last town or village
-            for p in reversed(cands):
+            cands = [p for p in cands if not _CONTAINER_BEFORE.search(self.nt, max(0, p.start - 40), p.start)]
+            for p in reversed(cands):  # not "the eastern countryside of Deir ez-Zor": that names no town
                 if p.kind in kinds:
                     return p
         return cands[-1] if cands else None
@@ -410,8 +523,22 @@ class _Tagger:
                                                               bisect_left(self.actor_starts, sent.end)]
         nt = self.nt
 
+        against_cache = self._against
+
+        def against(a):  # "the Coalition against ISIS conducted", "the campaign against the last ISIS enclave"
+            r = against_cache.get(a.start)
+            if r is None:
+                w = self.low[max(sent.start, a.start - 40):a.start]
+                r = against_cache[a.start] = ("against" in w or " vs" in w or "versus" in w) and \
+                    bool(_AGAINST_BEFORE.search(nt, max(sent.start, a.start - 40), a.start))
+            return r
+
         def adjacent():
             for a in acts:
+                if against(a):
+                    continue
+                if a.end <= t.start and _WHO_GAP.fullmatch(nt, a.end, t.start):
+                    return a  # "progress by the SDF, who advanced on the outskirts"
                 if a.modifier and a.end <= t.start and not t.text.startswith("-") and \
                         (t.type != "airstrike" or nt[a.end:t.start].strip()):
                     continue
@@ -435,7 +562,7 @@ class _Tagger:
             return a
 
         def subj_before(strong_first=True):
-            cands = [a for a in acts if a.end <= t.start and a.subject and a.start >= cs - 200]
+            cands = [a for a in acts if a.end <= t.start and a.subject and a.start >= cs - 200 and not against(a)]
             if strong_first:
                 for a in reversed(cands):
                     if a.strong:
@@ -506,6 +633,10 @@ class _Tagger:
             a2 = after_prep(_FROM)
         elif v == "pass":
             a2 = subj_before()
+            if a2 is not None and t.type == "capture" and any(
+                    _THAT_SUBJECT.search(nt, max(a2.end, p.start - 40), p.start)
+                    for p in self._places_in(a2.end, t.start)):
+                a2 = None  # "declaring that the village of Baghuz ... had been liberated": the place is the subject
             a1 = after_prep({"by"})
         else:
             verbal = t.type == "capture" or is_verb(nt, t, sent.start) or support_verb_before(nt, t, sent.start) \
@@ -514,9 +645,10 @@ class _Tagger:
                 verbal = bool(_STRIKE_VERB.search(t.text)) or support_verb_before(nt, t, sent.start) or \
                     (t.text.lower().endswith(("ed", "ing")) and is_verb(nt, t, sent.start))
             if _AIRCRAFT_FIRST.match(t.text):  # "Israeli jets struck": the side is the word before, or no one
-                verbal = False
+                # ... or the one whose aircraft they are ("the coalition said its aircraft had hit")
+                verbal = bool(_POSSESSIVE_BEFORE.search(nt, max(sent.start, t.start - 12), t.start))
             bm = _BY_AFTER.match(nt, t.end)  # "shelling by coalition warplanes"
-            by = next((a for a in acts if a.start == bm.end()), None) if bm else None
+            by = next((a for a in acts if bm.start() < a.start <= bm.end()), None) if bm else None  # "by the X"
             if t.type == "withdrawal" and t.text.lower().endswith("al"):
                 by = by or after_prep({"of"}, min(ce, t.end + 40))  # "the withdrawal of the last ISIS members"
             a1 = by or adjacent() or (subj_before() if verbal else None)
@@ -638,6 +770,10 @@ class _Tagger:
                                                  self.exprs[i].start)]
         inside = [(i, e) for i, e in inside
                   if not _OTHER_EVENT_DATE.search(self.nt, max(sent.start, e.start - 25), e.start)]
+        dateline = [(i, e) for i, e in inside if e.start - sent.start < 60 and _DATELINE_AFTER.match(self.nt, e.end)]
+        if dateline and len(inside) > len(dateline):
+            # "DEIR EZ-ZOR (JANUARY 9, 2019) – ... captured X on January 8": the dateline dates the report
+            inside = [ie for ie in inside if ie not in dateline]
         # "..., a spokesman said on Monday": the day of the statement bounds every claim of the sentence
         speech = [(i, e) for i, e in inside if _SPEECH_DATE.search(self.nt, max(sent.start, e.start - 45), e.start)]
         inside = [ie for ie in inside if ie not in speech]
@@ -670,6 +806,15 @@ class _Tagger:
         if best:
             i, e = best
             return self.intervals[i], [e.start, e.end], []
+        same = _SAME_DAY.search(self.nt, cs, ce)
+        if same:  # "later on the same day": the day of the last dated statement before
+            for i in range(lo - 1, -1, -1):
+                if self.intervals[i].precision == "day" and self.exprs[i].start >= self.title_end:
+                    return self.intervals[i], [same.start(), same.end()], []
+        if sent.para == lead_para or _ONGOING.search(self.nt, cs, ce):
+            # the lead of a dated report, or what is going on ("continued clashes", "has now reached"): the days
+            # up to the publication
+            return DateInterval(self.resolve_pub - dt.timedelta(days=6), self.resolve_pub, "week"), None, []
         return DateInterval.unknown(), None, []
 
     # ---------------------------------------------------------------- mentions

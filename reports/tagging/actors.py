@@ -21,6 +21,8 @@ _MODIFIER_AFTER = re.compile(r"^\.?-?(?:held|controlled|led|backed|affiliated|li
 _ANAPHOR = re.compile(r"\b(?:the|this|that) (?P<noun>force|forces|group|alliance|militia|organi[sz]ation|factions|"
                      r"rebels|militias|militiamen|gunmen)\b(?!-)", re.I)
 # "the alliance" names an alliance or coalition (never a single group); "the factions" the last side called so
+_INTRODUCED = re.compile(r"\b(organi[sz]ation|group)\s*[\"\u201c']?\s*$", re.I)
+_INTRODUCED_AFTER = re.compile(r"[\"\u201d']?\s+(organi[sz]ation|group)\b", re.I)
 _ALLIANCE_WORDS = re.compile(r"\balliance\b", re.I)
 _BARE_GENERIC = re.compile(r"(?:the\s+)?(terrorists|mercenaries|militants|jihadists|extremists)")
 _NOUN_TAIL = re.compile(r"[\w/)-]\s+(terrorists|mercenaries|militants|jihadists|extremists)$")
@@ -240,7 +242,17 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
         if any(a.start <= m.start() < a.end for a in out):
             continue
         noun = m.group("noun").lower()
-        if noun in _HEAD_NOUNS:  # "Turkish-backed factions ... the factions"
+        introduced = []
+        if noun in ("organization", "organisation", "group"):
+            for a in out:
+                if a.end <= m.start():
+                    im = _INTRODUCED.search(text, max(0, a.start - 20), a.start) or \
+                        _INTRODUCED_AFTER.match(text, a.end)  # 'the organization "IS"', 'the "IS" organization'
+                    if im and im.group(1).lower() == noun:
+                        introduced.append(a)
+        if introduced:  # 'the organization "Islamic State" ... the organization's members': the one so introduced
+            prev = introduced
+        elif noun in _HEAD_NOUNS:  # "Turkish-backed factions ... the factions"
             prev = [a for a in out if a.end <= m.start() and a.text.lower().endswith(noun)]
         else:
             prev = [a for a in out if a.end <= m.start() and a.subject]

@@ -92,7 +92,8 @@ class DateExpr:
     @property
     def vague(self) -> bool:
         """A period that can govern the claims of its paragraph ("recently", "over the past month")."""
-        return self.form in ("past", "weeks_of") or (self.form == "rel" and self.parts.get("rel", "").lower() in (
+        return self.form in ("past", "weeks_of", "range") or (
+            self.form == "rel" and self.parts.get("rel", "").lower() in (
             "recently", "in recent days", "in recent weeks", "in recent months", "in the past few days"))
 
 

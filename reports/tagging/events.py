@@ -51,7 +51,8 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
     ("siege", "nom", "siege", r"(?:siege|encirclement)\s+of|under\s+siege"),
     ("siege", "act", "siege", r"besieg(?:e|es|ed|ing)|encircl(?:e|es|ed|ing)|surround(?:s|ed|ing)"),
     ("advance", "act", "advance", r"launch(?:ed|es|ing)?\s+(?:an?|the|its|their|a\s+new|a\s+fresh)\s+(?:\w+\s+)?"
-                                  r"(?:offensive|operation|campaign|assault)"),
+                                  r"(?:offensive|operation|campaign|assault|battle)|"
+                                  r"reach(?:ed|es|ing)?\s+the\s+(?:outskirts|edges?|gates|entrances?|outer\s+edges?)\s+of"),
     ("advance", "act", "advance", r"offensives?\s+(?:to|on|against|in|towards?)|push(?:es|ed|ing)?\s+"
                                   r"(?:deeper\s+)?(?:into|towards?|on)"),
     ("advance", "act", "advance", r"advanc(?:e|es|ed|ing)|operations?\s+against"),
@@ -97,6 +98,10 @@ _NONFACT = re.compile(
     r"until|once)"
     r"\s+(?:\S+\s+){0,2}$|\b(?:will|would|could|might|may)\s+(?:likely|probably|possibly|soon|also)\s+(?:\S+\s+){0,4}$",
     re.I)
+_NEGATED = re.compile(r"\b(?:no(?!\s+(?:less|more|fewer|longer)\b)|not\s+(?:\S+\s+){0,3}?any|without(?:\s+any)?)\s+"
+                      r"(?:(?:heavy|major|serious|further|new|fresh|significant|real)\s+)?$", re.I)
+_MODAL_AFTER = re.compile(r"\s+(?:would|will|could|might|may)\s+(?:\w+\s+)?(?:continue|resume|go\s+on|start|begin)\b",
+                          re.I)
 _DENIED = re.compile(r"\b(?:den(?:y|ies|ied|ying)|rejected\s+claims|false\s+claims?)\s+(?:that\s+)?(?:\S+\s+){0,3}$",
                      re.I)
 _INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+and\s+)?$", re.I)
@@ -157,7 +162,7 @@ launch offensive advanc deploy assassinat infiltrat leav left operation mad mak 
 plane helicopter artillery gunship carr conduct air bombard shell bomb struck counter attack assault ambush raid
 suicide car vb ied clash fight fought battl engagement skirmish firefight confrontation combat withdr retreat pull
 fle abandon arrest detain apprehend held controlled under occup controls free now reent fire improvised roadside
-landmine motorcycle aggression""".split()
+landmine motorcycle aggression reach""".split()
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -250,8 +255,10 @@ def factuality(text: str, trig: Trigger, cs: int, ce: int) -> str:
         return "fact"
     if has_to and _OPERATION_TO.search(before):
         return "done" if _DONE.search(text, trig.end, ce) else "operation"
-    if _NONFACT.search(before):
-        return "nonfact"
+    if _NONFACT.search(before) or _NEGATED.search(before):
+        return "nonfact"  # "there was no fighting in X", "had not carried out any airstrikes on X"
+    if _MODAL_AFTER.match(text, trig.end):
+        return "nonfact"  # "the fight would continue"
     lb = before.lower()
     if ("den" in lb or "claim" in lb) and _DENIED.search(before):  # "denied that forces had surrounded"
         return "nonfact"

@@ -32,10 +32,12 @@ remaining key strategic important nearby border desert hajin euphrates operation
 _LOCATOR_BEFORE = re.compile(
     r"(?:\bnear|\bnearby|\boutside|\bbeyond|\b(?:north|south|east|west|northeast|northwest|southeast|southwest)"
     r"(?:ern)?\s+of|\boutskirts\s+of|\bcountryside\s+of|\bvicinity\s+of|\bkm\s+(?:from|of)|\bkilometers\s+(?:from|of)"
-    r"|\bmiles\s+(?:from|of)|\bdirection\s+of)\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$", re.I)
+    r"|\bmiles\s+(?:from|of)|\bdirection\s+of|\b(?:road|highway|route)\s+(?:to|from|linking|between)"
+    r")\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$", re.I)
 _OF_LOCATOR = re.compile(r"^\s*(?:town|city|village|area|areas|pocket|district|region|countryside)?\s*"
                             r"(?:of|in|,)\s*(?:the\s+)?(?:(?:north|south)?(?:east|west)ern\s+|northern\s+|southern\s+|central\s+)?$",
                             re.I)
+_LIST_GAP = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 _BIG_KINDS = frozenset({"city", "region"})
 _COMPASS = re.compile(r"(?:north|south|east|west)ern\b|\bcentral\b", re.I)
 
@@ -49,6 +51,7 @@ class PlaceMention:
     proposed: str | None = None
     kind: str = ""
     locator: bool = False
+    listed: bool = False  # a locator only as an item of a list after "near" ("near Hajin and al-Shaafah")
 
     @property
     def keys(self) -> list:
@@ -158,6 +161,12 @@ def _mark_locators(text: str, places: list[PlaceMention], matcher: Matcher) -> N
         if _LOCATOR_BEFORE.search(text[max(0, p.start - 40):p.start]):
             p.locator = True
             continue
+        q = places[i - 1] if i > 0 else None
+        if q is not None and (q.listed or q.locator and _LOCATOR_BEFORE.search(text[max(0, q.start - 40):q.start])):
+            gap = _LIST_GAP.fullmatch(text, q.end, p.start)
+            if gap and ("," not in gap.group() or p.kind not in _BIG_KINDS or "and" in gap.group()):
+                p.locator = p.listed = True  # "strikes near Hajin and al-Shaafah": every item of the list is near
+                continue
         if i > 0 and p.kind in _BIG_KINDS:
             q = places[i - 1]
             gap = text[q.end:p.start]
