@@ -7,7 +7,9 @@ then runs in a transaction that is rolled back.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,18 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def seeds_dir(shared_dir: Path) -> Path:
     return shared_dir / "seeds"
+
+
+@pytest.fixture(scope="session")
+def score_events(shared_dir: Path):
+    """The shared scorer's `score(gold, pred, aliases, verbose)` (../shared/tools/score_events.py):
+    the same one that is run on reports this project never sees."""
+    path = shared_dir / "tools" / "score_events.py"
+    spec = importlib.util.spec_from_file_location("score_events", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["score_events"] = module  # score_control.py imports it by this name
+    spec.loader.exec_module(module)
+    return module.score
 
 
 @pytest.fixture

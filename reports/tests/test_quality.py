@@ -2,19 +2,16 @@
 ingest -> tag -> claims -> events -> NDJSON export -> the project's scorer."""
 
 import io
-import sys
 
 import pytest
 from django.core.management import call_command
 
 
 @pytest.mark.django_db
-def test_the_seed_reports_through_the_full_pipeline_score_f1_at_least_085(shared_dir, seeds_dir, tagger, tmp_path):
-    sys.path.insert(0, str(shared_dir / "tools"))
-    try:
-        from score_events import score
-    finally:
-        sys.path.remove(str(shared_dir / "tools"))
+def test_the_seed_reports_through_the_full_pipeline_score_f1_at_least_085(
+    shared_dir, seeds_dir, tagger, tmp_path, score_events
+):
+    score = score_events
     out = io.StringIO()
     call_command("ingest", "--no-progress", str(seeds_dir), stdout=out, stderr=io.StringIO())
     assert "failed 0" in out.getvalue()

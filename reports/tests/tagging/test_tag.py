@@ -1,15 +1,8 @@
 import datetime as dt
-import importlib.util
-import io
 import os
-import sys
-from contextlib import redirect_stdout
 from pathlib import Path
 
-import pytest
-
 from reports.tagging import TAGGER_VERSION, tag
-from reports.tagging.offline_export import main as export_main
 from reports.tagging.offline_export import parse_report_file
 
 SHARED = Path(os.environ.get("TIDEMARK_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared"))
@@ -71,19 +64,9 @@ def test_a_file_without_a_header_is_all_body():
     assert parse_report_file("Title line\n\nBody.") == ({}, "Title line\n\nBody.")
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "score_events.py").exists(), reason="shared folder missing")
-def test_the_seed_reports_score_at_least_085_f1(tmp_path):
-    spec = importlib.util.spec_from_file_location("score_events", SHARED / "tools" / "score_events.py")
-    scorer = importlib.util.module_from_spec(spec)
-    sys.modules["score_events"] = scorer
-    spec.loader.exec_module(scorer)
-    buf = io.StringIO()
-    with redirect_stdout(buf):
-        export_main([str(SHARED / "seeds")])
-    pred = tmp_path / "pred.ndjson"
-    pred.write_text(buf.getvalue(), encoding="utf-8")
-    with redirect_stdout(io.StringIO()):
-        s = scorer.score(SHARED / "gold" / "seeds.jsonl", pred, SHARED / "gold" / "aliases.json", False)
+def test_the_seed_reports_score_at_least_085_f1(score_offline, shared_dir):
+    gold = shared_dir / "gold"
+    s = score_offline(shared_dir / "seeds", gold / "seeds.jsonl", gold / "aliases.json")
     assert s["f1"] >= 0.85, s
     assert s["date_accuracy"] == 1.0, s
 
