@@ -11,6 +11,7 @@ file never stops the others.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -121,7 +122,7 @@ def source_for(*, outlet: str, url: str = "") -> Source | None:
     if outlet:
         key = normalize_name(outlet)
         for source in sources:
-            if key in {normalize_name(source.name), *(normalize_name(a) for a in source.aliases or [])}:
+            if key in _source_keys(source.name, tuple(source.aliases or ())):
                 return source
         name = outlet.strip()[:200]
         existing = Source.objects.filter(name__iexact=name).first()
@@ -146,6 +147,13 @@ def source_for(*, outlet: str, url: str = "") -> Source | None:
             if host in hosts:
                 return source
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    """The normalised spellings of a source's name and aliases (a pure function of them,
+    so remembered: every ingested report compares its outlet with every source)."""
+    return frozenset({normalize_name(name), *(normalize_name(a) for a in aliases)})
 
 
 def _host(url: str) -> str:
@@ -477,15 +485,11 @@ def report_tag(*, report_id: int, force: bool = False) -> str:
         statuses += [Report.Status.TAGGED, Report.Status.NOT_TAGGED, Report.Status.PROCESSING]
     try:
         with transaction.atomic():
-            claimed = (
-                Report.objects.filter(pk=report_id, status__in=statuses)
-                .exclude(text="")
-                .update(status=Report.Status.PROCESSING, attempts=F("attempts") + 1)
-            )
-            if not claimed:
+            txid = _report_claim(report_id=report_id, statuses=statuses)
+            if txid is None:
                 return "skipped"
             report = Report.objects.select_related("source").get(pk=report_id)
-            return _tag_claimed(report)
+            return _tag_claimed(report, txid=txid)
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:  # a bug or bad input in the tagger: keep it on the report, go on
@@ -494,15 +498,34 @@ def report_tag(*, report_id: int, force: bool = False) -> str:
         return "failed"
 
 
+def _report_claim(*, report_id: int, statuses: list[str]) -> int | None:
+    """Claim a report for tagging with a conditional UPDATE (the ORM's
+    `filter(pk=..., status__in=...).exclude(text="").update(status=processing,
+    attempts=F("attempts") + 1)`); returns the transaction's id (for the change feed, read
+    in the same round trip), or None when the report is not there to claim."""
+    table = connection.ops.quote_name(Report._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1"
+            " WHERE id = %s AND status = ANY(%s) AND NOT (text = '' AND text IS NOT NULL)"
+            " RETURNING pg_current_xact_id()::text::bigint",
+            [str(Report.Status.PROCESSING), report_id, [str(x) for x in statuses]],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def report_mark_failed(*, report_id: int, error: str) -> None:
     """The attempt that failed was rolled back with everything else; count it here."""
     Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, error=error[:5000],
                                                attempts=F("attempts") + 1, updated_at=timezone.now())
 
 
-def _tag_claimed(report: Report) -> str:
-    from conflict.services.claims import claims_replace
-    from conflict.services.events import events_merge
+def _tag_claimed(report: Report, *, txid: int | None = None) -> str:
+    """Tag a claimed report, inside report_tag's transaction (rolled back whole on any
+    error, so claims and events are written without savepoints of their own)."""
+    from conflict.services.claims import claims_replace_in_transaction
+    from conflict.services.events import events_merge_in_transaction
     from reports.lexicon import lexicon_current
     from reports.tagging import TAGGER_VERSION, tag
 
@@ -524,8 +547,13 @@ def _tag_claimed(report: Report) -> str:
     report.metadata = {**(report.metadata or {}), "lexicon_version": lexicon.version, "tag_flags": list(result.flags)}
     drafts = list(result.claims) if result.supported else []
     proposed = _proposed_places(report=report, result=result) if result.supported else {}
-    replaced = claims_replace(report=report, drafts=drafts, tagger_version=version, proposed_places=proposed)
-    events_merge(claims=[c for c in replaced.created if c.event_id is None])
+    replaced = claims_replace_in_transaction(report=report, drafts=drafts, tagger_version=version,
+                                             proposed_places=proposed, save=False)
+    # The new claims are inserted by the merge, once their events are known (no second
+    # write of every claim); the report's source (read with it) is what reconciling them weighs.
+    events_merge_in_transaction(claims=[c for c in replaced.created if c.event_id is None], txid=txid,
+                                sources={report.source_id: report.source} if report.source_id else None,
+                                unsaved=replaced.created)
     _events_after_retag(event_ids=replaced.touched_event_ids | {c.event_id for c in replaced.kept_in_reviewed})
     if result.supported:
         report.status, report.error = Report.Status.TAGGED, ""

@@ -9,6 +9,7 @@ the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -341,9 +342,25 @@ def event_reconcile(
     return changes
 
 
-@transaction.atomic
 def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
-    """Attach each claim without an event to a matching event, or start a new one.
+    """events_merge_in_transaction in a transaction (a savepoint inside the caller's)."""
+    with transaction.atomic():
+        return events_merge_in_transaction(claims=claims)
+
+
+def events_merge_in_transaction(
+    *, claims: Iterable[Claim], txid: int | None = None, sources: dict[int, Source] | None = None,
+    unsaved: list[Claim] | None = None,
+) -> list[Event]:
+    """events_merge without its own savepoint, for a caller whose transaction is rolled
+    back whole when this raises (reports.services.report_tag). `txid`, the current
+    transaction's id when the caller has it already, and `sources` (id -> Source with
+    its affiliation, as read in this transaction) save a query each. `unsaved`: new
+    claims not inserted yet (claims_replace_in_transaction(save=False)), a superset of
+    `claims` in their order: they are inserted once their events are known (new events
+    first), with event_id set, instead of inserted and then updated.
+
+    Attach each claim without an event to a matching event, or start a new one.
 
     Claims of type `held` support control periods directly and make no event.
     A claim that matches a rejected event joins it, and the event stays rejected:
@@ -355,11 +372,14 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
     """
     todo = [c for c in claims if not c.event_id and c.type != ClaimType.HELD and c.place_id is not None]
     if not todo:
+        if unsaved:
+            insert_returning_ids(unsaved)
         return []
     parents = dict(Actor.objects.values_list("id", "parent_id"))
-    wanted = Q()
-    for place_id, type_ in {(c.place_id, c.type) for c in todo}:
-        wanted |= Q(place_id=place_id, type=type_)
+    # One OR of the (place, type) pairs, built at once (the same condition as or-ing them
+    # one by one, without copying the growing Q each time).
+    wanted = Q(*(Q(place_id=place_id, type=type_) for place_id, type_ in {(c.place_id, c.type) for c in todo}),
+               _connector=Q.OR)
     candidates: dict[tuple[int, str], list[Event]] = {}
     for event in (
         Event.objects.select_for_update()
@@ -397,13 +417,18 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
                                        _running_date(view.date, claim.date))
         touched[id(match)] = match
         joined.setdefault(id(match), []).append(claim)
-    txid: list[int | None] = []  # the transaction id, read once for both kinds of change-feed rows
+    # The transaction id, read once for both kinds of change-feed rows (unless given).
+    txid_cache: list[int | None] = [txid] if txid is not None else []
     if new:
-        _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents, txid=txid)
+        _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents, txid=txid_cache,
+                       known_sources=sources)
     for event in touched.values():
         for claim in joined[id(event)]:
             claim.event = event
-    _claims_set_event(todo)
+    if unsaved is not None:
+        insert_returning_ids(unsaved)
+    else:
+        _claims_set_event(todo)
     existing = {e.pk: e for e in touched.values() if e not in new}
     if existing:
         by_event: dict[int, list[Claim]] = {pk: [] for pk in existing}
@@ -411,7 +436,7 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
             by_event[c.event_id].append(c)  # type: ignore[arg-type]
         sources = _sources_of(c for group in by_event.values() for c in group)
         _events_refresh(events=list(existing.values()), claims=by_event, parents=parents, sources=sources,
-                        txid=txid)
+                        txid=txid_cache)
     return list(touched.values())
 
 
@@ -438,15 +463,13 @@ def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], pare
     if not changed:
         return
     _events_update(events=[e for e, _ in changed], fields=sorted(fields | {"version", "updated_at"}))
-    ChangeRecord.objects.bulk_create([
+    insert_returning_ids([
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.RETAG, before=before,
                      after=event_snapshot(e))
         for e, before in changed
     ])
     txid = _txid_once(txid)
-    EventChange.objects.bulk_create(
-        [EventChange(event=e, kind=EventChange.Kind.UPDATED, txid=txid) for e, _ in changed]
-    )
+    insert_returning_ids([EventChange(event=e, kind=EventChange.Kind.UPDATED, txid=txid) for e, _ in changed])
     control_recompute_on_commit(place_ids=[e.place_id for e, _ in changed])
 
 
@@ -474,6 +497,84 @@ def _events_update(*, events: list[Event], fields: list[str]) -> None:
         )
 
 
+def insert_returning_ids(objs: Sequence[Any]) -> None:
+    """bulk_create for the pipeline's rows (claims, events, history, change feed), as one
+    INSERT ... VALUES ... RETURNING id: the same values (each field's pre_save and
+    get_db_prep_save, so auto_now_add stamps and JSON are as bulk_create makes them) and
+    the ids set on the objects in order, without the ORM's query compilation."""
+    if not objs:
+        return
+    model = type(objs[0])
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    per_statement = max(1, 60000 // len(fields))  # PostgreSQL's limit is 65,535 parameters a statement
+    if len(objs) > per_statement:
+        for start in range(0, len(objs), per_statement):
+            insert_returning_ids(objs[start:start + per_statement])
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    rows = _rows_as_json(objs, fields)
+    with connection.cursor() as cursor:
+        if rows is not None:
+            # All the rows as one JSON parameter: adapting hundreds of parameters one by one
+            # costs more of this process's CPU than the insert costs the server.
+            definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+            cursor.execute(
+                f"INSERT INTO {quote(opts.db_table)} ({columns}) SELECT {columns} FROM"
+                f" jsonb_to_recordset(%s::jsonb) AS x({definition}) RETURNING {quote(opts.pk.column)}",
+                [rows],
+            )
+        else:
+            params: list[Any] = []
+            for obj in objs:
+                params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            cursor.execute(
+                f"INSERT INTO {quote(opts.db_table)} ({columns})"
+                f" VALUES {', '.join([row] * len(objs))} RETURNING {quote(opts.pk.column)}",
+                params,
+            )
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _rows_as_json(objs: Sequence[Any], fields: list[Any]) -> str | None:
+    """The rows to insert as a JSON array of objects keyed by column, with the values
+    bulk_create would store (pre_save, get_prep_value; dates and aware datetimes in ISO
+    form, which PostgreSQL reads back exactly); None when a value has no exact JSON form
+    (a JSON field set to None, a naive datetime, a non-finite float, another type), for
+    the caller to bind the values one by one instead."""
+    out = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        row = {}
+        for f in fields:
+            value = f.pre_save(obj, True)
+            if f.get_internal_type() == "JSONField":
+                if value is None or f.encoder is not None:
+                    return None
+            else:
+                value = f.get_prep_value(value)
+                if isinstance(value, dt.datetime):
+                    if value.tzinfo is None:
+                        return None
+                    value = value.isoformat()
+                elif isinstance(value, dt.date):
+                    value = value.isoformat()
+                elif value is not None and not isinstance(value, (str, int, float)):
+                    return None
+            row[f.column] = value
+        out.append(row)
+    try:
+        return json.dumps(out, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
 def _claims_set_event(claims: list[Claim]) -> None:
     """Point each claim at its event in one statement (UPDATE ... FROM VALUES)."""
     rows = [(c.pk, c.event_id) for c in claims]
@@ -492,7 +593,7 @@ def _state_of(event: Event, state: dict[int, _EventState]) -> _EventState:
 
 
 def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
-                   txid: list[int | None] | None = None) -> None:
+                   txid: list[int | None] | None = None, known_sources: dict[int, Source] | None = None) -> None:
     """Create events reconciled from their (unsaved-event) claims, with the same history,
     change-feed rows and control recompute as one-by-one creation, in a few queries."""
     from conflict.models import Place
@@ -503,18 +604,22 @@ def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], paren
     for c in all_claims:
         if c.place_id in places:
             c.place = places[c.place_id]
-    sources = _sources_of(all_claims)
+    wanted = {c.report.source_id for c in all_claims if c.report.source_id}
+    if known_sources is not None and wanted <= known_sources.keys():
+        sources = {pk: known_sources[pk] for pk in wanted}
+    else:
+        sources = _sources_of(all_claims)
     for event in events:
         for name, value in event_reconcile(event=event, claims=claims[id(event)], parents=parents,
                                            sources=sources).items():
             setattr(event, name, value)
-    Event.objects.bulk_create(events)
-    ChangeRecord.objects.bulk_create([
+    insert_returning_ids(events)
+    insert_returning_ids([
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.CREATE, after=event_snapshot(e))
         for e in events
     ])
     txid = _txid_once(txid)
-    EventChange.objects.bulk_create([EventChange(event=e, kind=EventChange.Kind.CREATED, txid=txid) for e in events])
+    insert_returning_ids([EventChange(event=e, kind=EventChange.Kind.CREATED, txid=txid) for e in events])
     control_recompute_on_commit(place_ids=[e.place_id for e in events])
 
 
