@@ -223,6 +223,29 @@ def dates_compatible(a: DateInterval, b: DateInterval) -> bool:
     return gap.days <= DATE_TOLERANCE_DAYS
 
 
+def reconciled_date(dated: Sequence[DateInterval]) -> tuple[DateInterval, bool]:
+    """An event's date from its claims' dates, and whether they disagree.
+
+    Where every claim's interval overlaps, each bounds the event: their intersection.
+    Where sources a day apart disagree, the event is the span of the precise dates (the
+    vaguer ones narrow it where they can), whatever order the claims came in.
+    """
+    joined: DateInterval | None = dated[0]
+    for other in dated[1:]:
+        joined = joined.intersect(other) if joined is not None else None
+    if joined is not None:
+        return joined, False
+    precise = [d for d in dated if (d.width_days or 10**6) <= _TOLERANT_WIDTH_DAYS]
+    if not precise:
+        return min(dated, key=lambda d: d.width_days or 10**6), True
+    span = precise[0]
+    for other in precise[1:]:
+        span = date_hull(span, other)
+    for vague in (d for d in dated if d not in precise):
+        span = span.intersect(vague) or span
+    return span, True
+
+
 def date_hull(a: DateInterval, b: DateInterval) -> DateInterval:
     """The interval covering both: what two disagreeing sources support together."""
     return DateInterval(min(a.start, b.start), max(a.end, b.end), "day")  # type: ignore[type-var]
@@ -288,17 +311,9 @@ def event_reconcile(
     date = DateInterval.unknown()
     disagreements: list[dict[str, Any]] = []
     if dated:
-        date = dated[0]
-        for other in dated[1:]:
-            joined = date.intersect(other)
-            if joined is not None:
-                date = joined
-            elif dates_compatible(date, other):
-                date = date_hull(date, other)
-            else:
-                date = min((date, other), key=lambda d: d.width_days or 10**6)
-        distinct = sorted({(d.start, d.end) for d in dated}, key=lambda x: (x[0] or dt.date.min))
-        if len(distinct) > 1:
+        date, disagree = reconciled_date(dated)
+        if disagree:
+            distinct = sorted({(d.start, d.end) for d in dated}, key=lambda x: (x[0] or dt.date.min))
             disagreements.append({
                 "field": "date",
                 "values": [DateInterval(s, e, "day").to_json() for s, e in distinct],
