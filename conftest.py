@@ -32,10 +32,11 @@ def pytest_runtest_teardown(item, nextitem):
     also removes the reference data and groups the session loaded; put them back once the
     flush is done, so tests that run later find the database as promised above."""
     yield
-    used = getattr(item, "funcargs", {})
-    if not ({"transactional_db", "live_server"} & set(used) or _marked_transactional(item)):
+    if not ({"transactional_db", "live_server"} & set(item.fixturenames) or _marked_transactional(item)):
         return
-    if "_django_db_helper" not in used:  # skipped before the database was set up
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("test_"):  # skipped before the test database was made
         return
     from django.contrib.auth.models import Group
     from pytest_django.plugin import blocking_manager_key
