@@ -3,7 +3,7 @@
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/tidemark_bench
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py setup
     .venv/bin/python bench/synthetic_history.py --events 200000 --places 5000 --clear
-    .venv/bin/python bench/bench_pages.py --runs 60 [--markdown docs/benchmarks_pages.md]
+    .venv/bin/python bench/bench_pages.py --runs 60 [--markdown FILE]
 
 Times, in-process through Django's test Client (the whole view: URL routing,
 middleware, selectors, template rendering; no network), the town page of the busiest
