@@ -31,17 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TIDEMARK_API_ANON_RATE", "1000000/min")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-
-def _setup() -> None:
-    import django
-
-    django.setup()
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
+from bench.common import django_setup, percentile  # noqa: E402
 
 
 def _time_pages(client, scenario: str, params: dict, n: int, follow: bool) -> dict:
@@ -64,7 +54,7 @@ def _time_pages(client, scenario: str, params: dict, n: int, follow: bool) -> di
         "params": params,
         "requests": n,
         "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(_percentile(times, 95), 1),
+        "p95_ms": round(percentile(times, 95), 1),
         "max_ms": round(max(times), 1),
     }
 
@@ -105,7 +95,7 @@ def run_pages(n: int) -> list[dict]:
         times.append((time.perf_counter() - started) * 1000)
         assert again.status_code == 304
     out.append({"scenario": "conditional GET answered 304", "params": {"place": busiest}, "requests": n,
-                "median_ms": round(statistics.median(times), 1), "p95_ms": round(_percentile(times, 95), 1),
+                "median_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
                 "max_ms": round(max(times), 1)})
     print(json.dumps(out[-1]), flush=True)
     return out
@@ -154,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--export-params", default="{}", help="(internal) JSON of the export's filters")
     ap.add_argument("--skip-export", action="store_true")
     args = ap.parse_args(argv)
-    _setup()
+    django_setup()
     if args.export_only:
         print(json.dumps(run_export(args.export_only, json.loads(args.export_params))))
         return 0

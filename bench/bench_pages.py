@@ -25,25 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _setup() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # The test Client's host; not setup_test_environment(), which instruments template rendering.
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
+from bench.common import django_setup, percentile  # noqa: E402
 
 CPU: dict[int, list[float]] = {}
 
@@ -70,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", help="also write the results table to this file")
     args = ap.parse_args(argv)
     runs = max(5, min(args.runs, 500))
-    _setup()
+    django_setup(test_client=True)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -133,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for label, times, url in [*results, (f"bare SQL of the town page ({len(statements)} queries)", sql_times, "-")]:
         cpu = CPU[id(times)]
-        lines.append(f"| {label} | {statistics.median(times):.1f} | {_p95(times):.1f} | "
-                     f"{statistics.median(cpu):.1f} | {_p95(cpu):.1f} | `{url}` |")
+        lines.append(f"| {label} | {statistics.median(times):.1f} | {percentile(times, 95):.1f} | "
+                     f"{statistics.median(cpu):.1f} | {percentile(cpu, 95):.1f} | `{url}` |")
     ratio_median = statistics.median(town_times) / max(statistics.median(sql_times), 0.001)
-    ratio_p95 = _p95(town_times) / max(_p95(sql_times), 0.001)
+    ratio_p95 = percentile(town_times, 95) / max(percentile(sql_times, 95), 0.001)
     lines += ["", f"Town page / bare SQL: {ratio_median:.1f}x at the median, {ratio_p95:.1f}x at p95 "
                   f"(target: within 5x; town page p95 target: under 150 ms)."]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -15,7 +15,6 @@ by --runs. Creates one editor account `bench_editor` if it is missing.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -23,18 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _setup() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+from bench.common import django_setup, percentile  # noqa: E402
 
 
 def _time(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -44,8 +34,7 @@ def _time(fn: Callable[[], object], runs: int) -> tuple[float, float]:
         began = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - began) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1 if len(samples) > 1 else 0]
+    return statistics.median(samples), percentile(samples, 95)
 
 
 def main() -> None:
@@ -53,7 +42,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     runs = max(1, min(args.runs, 500))
-    _setup()
+    django_setup(test_client=True)
     from django.contrib.auth.models import Group, User
     from django.test import Client
 

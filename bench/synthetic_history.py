@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import random
 import sys
 import time
@@ -61,15 +60,6 @@ class SyntheticSummary:
     busiest_slug: str = ""
     busiest_events: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _setup_django() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _next_ids(cursor: Any, table: str, count: int) -> int:
@@ -365,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clear", action="store_true", help="remove a previous synthetic run first")
     ap.add_argument("--clear-only", action="store_true", help="remove the synthetic rows and stop")
     args = ap.parse_args(argv)
-    _setup_django()
+    from bench.common import django_setup
+
+    django_setup()
     from django.db import connection
 
     print(f"database: {connection.settings_dict['NAME']}")
