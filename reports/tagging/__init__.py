@@ -41,7 +41,7 @@ from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
 
-TAGGER_VERSION = "rules-1.3"
+TAGGER_VERSION = "rules-1.4"
 
 __all__ = ["tag", "TAGGER_VERSION"]
 
@@ -86,6 +86,11 @@ _WHO_GAP = re.compile(r",?\s+(?:who|which)\s+(?:(?:had|has|have|also|then|later)
 _CONTAINER_BEFORE = re.compile(r"\b(?:countryside|province|governorate|suburbs)\s+of\s+(?:the\s+)?$", re.I)
 _SAME_DAY = re.compile(r"\b(?:on\s+|later\s+(?:on\s+)?|earlier\s+(?:on\s+)?)?the\s+same\s+day\b", re.I)
 _ONGOING = re.compile(r"\b(?:now|currently|continu(?:e|es|ed|ing)|ongoing|underway|this\s+week)\b", re.I)
+# "ISIS still controls a number of villages close to the town": who holds the villages, not the town.
+_HELD_NEARBY = re.compile(r"\s+(?:[\w'-]+\s+){0,4}?(?:villages|towns|areas|parts|positions|pockets|territory|"
+                          r"territories|neighbou?rhoods|fields|farms|hamlets)\s+(?:[\w'-]+\s+){0,2}?"
+                          r"(?:near|close\s+to|around|outside|surrounding|east|west|north|south|in\s+the\s+vicinity)\b",
+                          re.I)
 _RELATIVE_WHERE = re.compile(r"\b(?:in\s+which|where)\s+(?:[\w'-]+\s+){0,5}$", re.I)
 _APPOSITIVE_HEAD = re.compile(r"(?:,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}(?:town|village|city|area|pocket|place|"
                               r"stronghold|enclave)\s+)|\s+", re.I)
@@ -347,6 +352,8 @@ class _Tagger:
                                                                                               "under"):
             direction = "before"
         group = self._group_after(t, window_end) if direction == "after" else self._group_before(t, cs)
+        if frame == "held" and direction == "after" and _HELD_NEARBY.match(nt, t.end, window_end):
+            return []
         rel = _RELATIVE_WHERE.search(nt, max(sent.start, t.start - 60), t.start) if not group or \
             direction == "before" else None
         if rel:  # "Baghuz Fawqani, the last town in which the mercenaries are besieged"

@@ -77,3 +77,10 @@ def test_a_statement_date_bounds_the_claim(lexicon):
             published=dt.date(2017, 10, 14), lexicon=lexicon)
     capture = next(c for c in r.claims if c.type == "capture")
     assert capture.date.start == dt.date(2017, 10, 14)
+
+
+def test_who_holds_villages_near_a_town_is_not_who_holds_the_town(names):
+    assert names("ISIS still controls a number of villages close to the town of Hajin.") == []
+    assert names("Hajin is the main town. ISIS still controls several villages near the town.") == []
+    assert names("ISIS controls the villages of Susah and Shaafah.") == [
+        ("held", "al-Susah", "ISIS", None), ("held", "al-Shaafah", "ISIS", None)]

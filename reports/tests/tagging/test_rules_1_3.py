@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from reports.tagging import TAGGER_VERSION, tag
+from reports.tagging import tag
 
 
 @pytest.fixture
@@ -23,10 +23,6 @@ def run(lexicon):
 
 def triples(out):
     return [(t, p, a) for t, p, a, _ in out]
-
-
-def test_version():
-    assert TAGGER_VERSION == "rules-1.3"
 
 
 def test_every_item_of_a_list_after_near_is_a_scene(run):
