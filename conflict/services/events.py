@@ -151,6 +151,9 @@ def event_apply_change(
     if action in {ChangeRecord.Action.ACCEPT} or (user is not None and locked.status == Event.Status.REVIEWED):
         locked.reviewed_by = user if user is not None and user.is_authenticated else None
         locked.reviewed_at = timezone.now()
+    elif locked.status == Event.Status.AUTO:
+        # Back to unreviewed (an undone accept): nobody stands behind it any more.
+        locked.reviewed_by, locked.reviewed_at = None, None
     locked.save()
     after = event_snapshot(locked)
     change_record(object_type="event", object_id=locked.pk, action=action, before=before, after=after,

@@ -213,6 +213,16 @@ def test_undo_restores_the_fields_the_change_touched(editor, other_editor):
     assert undo.action == "undo" and undo.undoes == record and undo.user == other_editor
 
 
+def test_undoing_an_accept_leaves_the_event_unreviewed_by_anyone(editor):
+    event = event_with_claims()
+    review.event_accept(event=event, user=editor)
+    record = ChangeRecord.objects.get(object_type="event", object_id=event.pk, action="accept")
+    review.change_undo(record=record, user=editor)
+    event.refresh_from_db()
+    assert event.status == Event.Status.AUTO
+    assert (event.reviewed_by, event.reviewed_at) == (None, None)
+
+
 def test_undo_twice_is_refused(editor):
     event = event_with_claims()
     review.event_accept(event=event, user=editor)
