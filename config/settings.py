@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "conflict",
     "reports",
+    "operations",
 ]
 
 MIDDLEWARE = [
