@@ -17,6 +17,11 @@ from django.conf import settings
 
 SHARED_DIR = Path(os.environ.get("TIDEMARK_SHARED_DIR", Path(__file__).resolve().parent.parent / "shared"))
 
+# Processes the tests start (a Celery worker) load the production settings (DEBUG off), which
+# refuse to start without a key and a host list; tests are no deployment, so they supply them.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tidemark-tests-only-not-a-secret")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

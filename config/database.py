@@ -37,6 +37,9 @@ def parse_database_url(url: str) -> dict:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # A database host that stops answering (rather than refusing) fails a connection
+        # in seconds, not after the TCP timeout: requests get their 503, /ready/ its answer.
+        "OPTIONS": {"connect_timeout": int(query.get("connect_timeout", ["5"])[0])},
     }
 
 

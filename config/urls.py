@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from conflict.feeds import PlaceReviewedEventsFeed, ReviewedEventsFeed
-from conflict.views.health import healthz
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    # /health/, /ready/, /metrics (and /healthz, the old name of /health/).
+    path("", include("operations.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("conflict.urls_accounts")),
     path("review/", include("conflict.urls_review")),
@@ -16,3 +16,4 @@ urlpatterns = [
 ]
 
 handler404 = "conflict.views.errors.page_not_found"
+handler500 = "conflict.views.errors.server_error"

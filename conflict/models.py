@@ -8,8 +8,12 @@ properties; there is never one invented day.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import DateRangeField
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Func, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from conflict.dates import PRECISIONS, DateInterval
 
@@ -231,9 +235,13 @@ class Event(DatedModel):
         REJECTED = "rejected"
 
     type = models.CharField(max_length=12, choices=EventType.choices)
-    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="events")
-    actor1 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="events_as_actor1")
-    actor2 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="events_as_actor2")
+    # The place and actor keys are served by the composite indexes below (their first
+    # column): a single-column index of each would only cost every write.
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="events", db_index=False)
+    actor1 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="events_as_actor1",
+                               db_index=False)
+    actor2 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="events_as_actor2",
+                               db_index=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AUTO)
     confidence = models.FloatField(default=0.5)
     merged_into = models.ForeignKey(
@@ -253,7 +261,7 @@ class Event(DatedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)  # indexed by event_updated_id
 
     class Meta:
         ordering = ["date_start", "id"]
@@ -271,10 +279,12 @@ class Event(DatedModel):
 
 
 class Claim(DatedModel):
-    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="claims")
+    # report and place are served by claim_report_span and claim_place_type (first column).
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="claims", db_index=False)
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
     type = models.CharField(max_length=12, choices=ClaimType.choices)
-    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
+                              db_index=False)
     actor1 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_as_actor1")
     actor2 = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_as_actor2")
     span_start = models.PositiveIntegerField()
@@ -313,6 +323,23 @@ class Claim(DatedModel):
         return bool(self.tagger_version)
 
 
+def _lower() -> Coalesce:
+    return Coalesce("start_start", "start_end")
+
+
+def _upper() -> Coalesce:
+    return Coalesce("end_end", "end_start")
+
+
+def control_span() -> Func:
+    """The days a control period may cover, as a daterange with inclusive bounds: from the
+    earliest possible start to the latest possible end, unbounded where the period has no
+    start or no end (the rule of ../shared/tools/score_control.py). A period whose bounds
+    are inverted covers its first possible day only, rather than making the range invalid."""
+    upper = Case(When(GreaterThan(_lower(), _upper()), then=_lower()), default=_upper())
+    return Func(_lower(), upper, Value("[]"), function="daterange", output_field=DateRangeField())
+
+
 class ControlPeriod(models.Model):
     class State(models.TextChoices):
         HELD = "held"
@@ -337,7 +364,11 @@ class ControlPeriod(models.Model):
 
     class Meta:
         ordering = ["place_id", "position"]
-        indexes = [models.Index(fields=["place", "position"], name="control_place_position")]
+        indexes = [
+            models.Index(fields=["place", "position"], name="control_place_position"),
+            # "Who held every place on day D" (the front map) is one indexed range lookup.
+            GistIndex(control_span(), name="control_span_gist"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.place}: {self.holder or 'unknown'} ({self.state})"

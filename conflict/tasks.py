@@ -1,7 +1,11 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# The database restarting (OperationalError, InterfaceError) is retried like a network error:
+# the recompute is idempotent, and dropping it would leave the place's control periods stale.
+@shared_task(acks_late=True, autoretry_for=(OSError, OperationalError, InterfaceError), retry_backoff=True,
+             max_retries=5)
 def control_recompute_task(place_id: int) -> None:
     from conflict.services.control import control_recompute
 

@@ -11,6 +11,7 @@ import threading
 from django.db import connection
 
 from conflict.models import Actor, ActorName, Place, PlaceName, ReferenceDataVersion
+from conflict.services.snapshot import snapshot_value
 from reports.tagging.types import ActorEntry, Lexicon, PlaceEntry
 
 _lock = threading.Lock()
@@ -62,7 +63,9 @@ def lexicon_build() -> Lexicon:
 
 def lexicon_current() -> Lexicon:
     """The cached Lexicon, rebuilt when the reference data version changed."""
-    key = _cache_key()
+    # Inside a reference snapshot (a batch of reports tagged in one process) the check
+    # is made once for the batch.
+    key = snapshot_value("lexicon_key", _cache_key)
     if _cache["key"] == key and _cache["lexicon"] is not None:
         return _cache["lexicon"]  # type: ignore[return-value]
     with _lock:

@@ -34,6 +34,12 @@ class Report(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     tagger_version = models.CharField(max_length=40, blank=True)
     tagged_at = models.DateTimeField(null=True, blank=True)
+    # The report row is the outbox of its tag task (reports.outbox): when its task was last
+    # handed to the broker; null while it waits for the broker (a failed publish). A
+    # pending report that stays pending is published again by the outbox sweep.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When the last claim for tagging was taken (the lease a stale "processing" is judged by).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # The same text under another origin; a syndicated copy with another headline.
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="exact_duplicates"
@@ -54,6 +60,9 @@ class Report(models.Model):
             models.Index(fields=["content_hash"], name="report_hash"),
             models.Index(fields=["status", "ingested_at"], name="report_status_ingested"),
             models.Index(fields=["published"], name="report_published"),
+            # The outbox sweep's query; only the few reports not yet tagged are in it.
+            models.Index(fields=["status", "queued_at"], name="report_outbox",
+                         condition=models.Q(status__in=["pending", "processing"])),
         ]
 
     def __str__(self) -> str:
@@ -80,3 +89,20 @@ class Feed(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class ReportSketchKey(models.Model):
+    """One hash of a report's near-duplicate sketch (Report.metadata["sketch"], as a
+    signed 64-bit integer): the near-duplicate prefilter looks reports up by these with a
+    btree index instead of reading every report's sketch."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sketch_keys")
+    key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "report"], name="report_sketch_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.key}"

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,6 +32,9 @@ from django.utils.text import slugify
 from conflict.models import ChangeRecord, Event, Place, PlaceName, Source, TaggerProposal
 from conflict.names import normalize_name
 from conflict.services.events import RETIRED_REASON
+from conflict.services.snapshot import snapshot_forget, snapshot_value
+from conflict.services.sql import fetch_prepared
+from operations.logging import logs_report_id
 from reports.fetch import FetchError, RawReport
 from reports.models import Feed, Report
 
@@ -42,6 +47,8 @@ NO_CLAIMS_REASON = RETIRED_REASON
 SHINGLE_WORDS = 5
 SKETCH_SIZE = 64
 PREFILTER_KEYS = 16
+PREFILTER_CANDIDATES = 50
+PREFILTER_POSTINGS = 100
 NEAR_DUPLICATE_JACCARD = 0.5
 _WORD = re.compile(r"\w+")
 
@@ -94,11 +101,15 @@ def _fold_lookalikes(text: str) -> str:
 
 def sketch_jaccard(a: list[str], b: list[str]) -> float:
     """Jaccard similarity estimated from two bottom-k sketches."""
+    return _sketch_jaccard(a, set(a), b)
+
+
+def _sketch_jaccard(a: list[str], a_set: set[str], b: list[str]) -> float:
     if not a or not b:
         return 0.0
     k = min(SKETCH_SIZE, len(a), len(b))
-    union_bottom = sorted(set(a) | set(b))[:k]
-    both = set(a) & set(b)
+    union_bottom = sorted(a_set.union(b))[:k]
+    both = a_set.intersection(b)
     return sum(1 for h in union_bottom if h in both) / k
 
 
@@ -118,7 +129,7 @@ def _check_text(text: str, what: str) -> None:
 def source_for(*, outlet: str, url: str = "") -> Source | None:
     """The Source an outlet name (or alias) stands for, created when unknown; without an
     outlet, the source whose site the URL is on, if any."""
-    sources = list(Source.objects.all())
+    sources = snapshot_value("sources", lambda: list(Source.objects.all()))
     if outlet:
         key = normalize_name(outlet)
         for source in sources:
@@ -133,6 +144,7 @@ def source_for(*, outlet: str, url: str = "") -> Source | None:
         slug, n = base, 2
         while slug in taken:
             slug, n = f"{base}-{n}", n + 1
+        snapshot_forget("sources")
         with transaction.atomic():
             try:
                 return Source.objects.create(name=name, slug=slug, kind=Source.Kind.NEWS_OUTLET,
@@ -233,23 +245,21 @@ def report_ingest_raw(*, raw: RawReport, queue_tagging: bool = True) -> IngestRe
     digest = content_hash(raw.text)
     try:
         with transaction.atomic():
-            existing = Report.objects.filter(origin=raw.origin, content_hash=digest).first()
-            if existing is not None:
+            seen = _ingest_lookup(origin=raw.origin, file_name=raw.file_name, digest=digest)
+            if seen.existing_id is not None:
+                existing = Report.objects.get(pk=seen.existing_id)
                 return IngestResult("duplicate", existing, f"already ingested as report {existing.pk}",
                                     raw.warnings, label)
             # A failed attempt at the same file or URL (nothing stored but its error) is filled in.
-            tried = Q(origin=raw.origin) | (Q(origin=f"file:{raw.file_name}") if raw.file_name else Q(pk__in=[]))
-            report = Report.objects.filter(tried, content_hash="", status=Report.Status.FAILED).first()
-            report = report or Report()
+            report = Report.objects.get(pk=seen.failed_id) if seen.failed_id is not None else Report()
             report.origin = raw.origin
             _fill(report, raw, digest)
-            first = (Report.objects.filter(content_hash=digest, duplicate_of__isnull=True)
-                     .exclude(pk=report.pk).order_by("id").first())
-            report.duplicate_of = first
-            if first is None:
+            report.duplicate_of_id = seen.first_id
+            if seen.first_id is None:
                 report.near_duplicate_of = near_duplicate_find(sketch=report.metadata.get("sketch") or [],
                                                                exclude_id=report.pk)
             report.save()
+            report_sketch_keys_store(report_id=report.pk, sketch=report.metadata.get("sketch") or [])
             if queue_tagging:
                 _queue_tag(report.pk)
     except IntegrityError:
@@ -261,6 +271,7 @@ def report_ingest_raw(*, raw: RawReport, queue_tagging: bool = True) -> IngestRe
         message = f"same text as report {report.duplicate_of_id}"
     elif report.near_duplicate_of_id:
         message = f"near-duplicate of report {report.near_duplicate_of_id}"
+    log.debug("report stored from %s%s", label, f" ({message})" if message else "", extra={"report_id": report.pk})
     return IngestResult("created", report, message, raw.warnings, label)
 
 
@@ -283,33 +294,95 @@ def _fill(report: Report, raw: RawReport, digest: str) -> None:
     metadata["sketch"] = body_sketch(raw.text)
     report.metadata = metadata
     report.status = Report.Status.PENDING
+    report.queued_at = timezone.now()  # in the outbox; cleared if the publish fails (reports.outbox)
     report.error = ""
     report.source = source_for(outlet=raw.outlet, url=raw.url)
 
 
+@dataclass(slots=True)
+class _Seen:
+    existing_id: int | None  # this origin with this text: an exact duplicate
+    failed_id: int | None  # a failed attempt at this origin (or file) with nothing stored
+    first_id: int | None  # the first report of this text from anywhere
+
+
+def _ingest_lookup(*, origin: str, file_name: str, digest: str) -> _Seen:
+    """What ingesting needs to know of the stored reports, in one query of a few columns:
+    the report of this origin and text (if any), the newest failed attempt at this origin
+    or file that stored nothing, and the first report of this text anywhere."""
+    tried = [origin, f"file:{file_name}"] if file_name else [origin]
+    rows = fetch_prepared(
+        "SELECT id, origin, content_hash, status, duplicate_of_id, ingested_at FROM reports_report"
+        " WHERE (origin = %s::text AND content_hash = %s::text)"
+        " OR (origin = ANY(%s::text[]) AND content_hash = '' AND status = %s::text)"
+        " OR (content_hash = %s::text AND duplicate_of_id IS NULL) ORDER BY id",
+        [origin, digest, tried, str(Report.Status.FAILED), digest],
+    )
+    existing = next((r[0] for r in rows if r[1] == origin and r[2] == digest), None)
+    # The newest failed attempt, as Report's default ordering (-ingested_at, -id) gives it.
+    failures = [r for r in rows if r[2] == "" and r[3] == Report.Status.FAILED
+                and (r[1] == origin or (file_name and r[1] == f"file:{file_name}"))]
+    failed_id = max(failures, key=lambda r: (r[5], r[0]))[0] if failures else None
+    first_id = next((r[0] for r in rows if r[2] == digest and r[4] is None and r[0] != failed_id), None)
+    return _Seen(existing, failed_id, first_id)
+
+
+def sketch_key(h: str) -> int:
+    """A sketch hash (16 hex digits) as the signed 64-bit integer PostgreSQL's
+    `('x' || h)::bit(64)::bigint` gives (migration 0004 fills the table that way)."""
+    value = int(h, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def report_sketch_keys_store(*, report_id: int, sketch: list[str]) -> None:
+    """Index a report's sketch for the near-duplicate prefilter (one INSERT)."""
+    keys = sorted({sketch_key(h) for h in sketch})
+    if not keys:
+        return
+    fetch_prepared("INSERT INTO reports_reportsketchkey (report_id, key) SELECT %s::bigint, k"
+                   " FROM unnest(%s::bigint[]) AS k ON CONFLICT DO NOTHING", [report_id, keys])
+
+
+_NEAR_DUPLICATE_SQL = (
+    "SELECT r.id, r.near_duplicate_of_id, r.duplicate_of_id, r.metadata -> 'sketch' FROM reports_report r"
+    " WHERE r.id IN (SELECT x.report_id FROM unnest(%s::bigint[]) AS k(key) CROSS JOIN LATERAL"
+    " (SELECT s.report_id FROM reports_reportsketchkey s"
+    "  WHERE s.key = k.key AND s.report_id IS DISTINCT FROM %s::bigint"
+    "  ORDER BY s.report_id DESC LIMIT %s::bigint) AS x"
+    "  GROUP BY x.report_id ORDER BY count(*) DESC, x.report_id LIMIT %s::bigint)"
+    " ORDER BY r.id"
+)
+
+
 def near_duplicate_find(*, sketch: list[str], exclude_id: int | None = None) -> Report | None:
-    """The earliest report whose body is nearly the same. Prefilter: reports sharing one
-    of the sketch's smallest hashes (one JSONB `?|` query); then the sketch estimate."""
+    """The earliest report whose body is nearly the same.
+
+    Prefilter: the 50 reports that share the most of this sketch's PREFILTER_KEYS smallest
+    hashes (ReportSketchKey), then the sketch estimate on each. Ranking by hashes shared,
+    not by age, keeps a copy findable when many earlier reports share one of its sentences
+    (an outlet's boilerplate, a quoted statement). A hash that many reports share counts
+    only its PREFILTER_POSTINGS newest reports: such a hash tells copies from the rest
+    poorly, and the work per report stays bounded however large the archive grows."""
     if not sketch:
         return None
-    candidates = (
-        Report.objects.filter(metadata__sketch__has_any_keys=sketch[:PREFILTER_KEYS])
-        .exclude(pk=exclude_id)
-        .order_by("id")
-        .values_list("id", "near_duplicate_of_id", "duplicate_of_id", "metadata__sketch")[:50]
-    )
+    keys = [sketch_key(h) for h in sketch[:PREFILTER_KEYS]]
+    candidates = fetch_prepared(_NEAR_DUPLICATE_SQL, [keys, exclude_id, PREFILTER_POSTINGS, PREFILTER_CANDIDATES])
+    mine = set(sketch)
     best: tuple[float, int] | None = None
     for pk, near_of, dup_of, other in candidates:
-        score = sketch_jaccard(sketch, other or [])
+        if isinstance(other, str):
+            other = json.loads(other)
+        score = _sketch_jaccard(sketch, mine, other if isinstance(other, list) else [])
         if score >= NEAR_DUPLICATE_JACCARD and (best is None or score > best[0]):
             best = (score, near_of or dup_of or pk)
     return Report.objects.get(pk=best[1]) if best else None
 
 
 def _queue_tag(report_id: int) -> None:
-    from reports.tasks import tag_report
+    from reports.outbox import report_publish_on_commit
 
-    transaction.on_commit(lambda: tag_report.delay(report_id))
+    # With the broker down this never fails the ingest: the report waits in the outbox.
+    report_publish_on_commit(report_id=report_id)
 
 
 def report_record_failure(
@@ -330,6 +403,7 @@ def report_record_failure(
         report.attempts = (report.attempts or 0) + 1
         report.metadata = {**(report.metadata or {}), **(metadata or {}), "transient": transient}
         report.save()
+    log.info("%s not ingested: %s", label, error, extra={"report_id": report.pk})
     return IngestResult("failed", report, error, [], label)
 
 
@@ -473,6 +547,7 @@ def feed_poll(*, feed_id: int, queue_tagging: bool = True) -> list[IngestResult]
 
 # --- tagging ----------------------------------------------------------------------------
 
+@logs_report_id
 def report_tag(*, report_id: int, force: bool = False) -> str:
     """Tag one report; returns "tagged", "not_tagged", "failed" or "skipped".
 
@@ -503,18 +578,16 @@ def _report_claim(*, report_id: int, statuses: list[str]) -> int | None:
     `filter(pk=..., status__in=...).exclude(text="").update(status=processing,
     attempts=F("attempts") + 1)`); returns the transaction's id (for the change feed, read
     in the same round trip), or None when the report is not there to claim."""
-    table = connection.ops.quote_name(Report._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, attempts = attempts + 1"
-            " WHERE id = %s AND status = ANY(%s) AND NOT (text = '' AND text IS NOT NULL)"
-            " RETURNING pg_current_xact_id()::text::bigint",
-            [str(Report.Status.PROCESSING), report_id, [str(x) for x in statuses]],
-        )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+    rows = fetch_prepared(
+        "UPDATE reports_report SET status = %s::text, attempts = attempts + 1, claimed_at = now()"
+        " WHERE id = %s::bigint AND status = ANY(%s::text[]) AND NOT (text = '' AND text IS NOT NULL)"
+        " RETURNING pg_current_xact_id()::text::bigint",
+        [str(Report.Status.PROCESSING), report_id, [str(x) for x in statuses]],
+    )
+    return rows[0][0] if rows else None
 
 
+@logs_report_id
 def report_mark_failed(*, report_id: int, error: str) -> None:
     """The attempt that failed was rolled back with everything else; count it here."""
     Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED, error=error[:5000],
@@ -529,6 +602,7 @@ def _tag_claimed(report: Report, *, txid: int | None = None) -> str:
     from reports.lexicon import lexicon_current
     from reports.tagging import TAGGER_VERSION, tag
 
+    started = time.perf_counter()
     lexicon = lexicon_current()
     given = None if report.published_inferred else report.published
     # A party's own outlet says "our forces": the tagger reads them as that party.
@@ -560,6 +634,9 @@ def _tag_claimed(report: Report, *, txid: int | None = None) -> str:
     else:
         report.status = Report.Status.NOT_TAGGED
         report.error = f"not tagged: the tagger does not handle the language {result.language or 'unknown'!r}"
+    # Tagging time per report, on the report, so /metrics can read it whichever process tagged it.
+    report.metadata["tag_seconds"] = round(time.perf_counter() - started, 4)
+    log.debug("report %s: %d claims in %.3f s", report.status, len(drafts), report.metadata["tag_seconds"])
     # Never write the text back: it is stored once, as received.
     report.save(update_fields=["language", "published", "published_inferred", "spans", "tagger_version", "tagged_at",
                                "metadata", "status", "error", "updated_at"])
@@ -631,6 +708,7 @@ def place_propose(*, name: str, kind: str = "", context: str = "", report: Repor
 
 # --- retry and re-tag ---------------------------------------------------------------------
 
+@logs_report_id
 def report_retry(*, report_id: int, in_process: bool = False) -> str:
     """Try a failed report again: read its file or URL again when nothing was stored,
     then tag it (in this process, or queued). Returns the new status."""
@@ -645,7 +723,8 @@ def report_retry(*, report_id: int, in_process: bool = False) -> str:
             return report.status if not results else ("duplicate" if results[0].outcome == "duplicate" else "failed")
         report = created[0].report
     else:
-        Report.objects.filter(pk=report.pk, status=Report.Status.FAILED).update(status=Report.Status.PENDING)
+        Report.objects.filter(pk=report.pk, status=Report.Status.FAILED).update(status=Report.Status.PENDING,
+                                                                                queued_at=timezone.now())
     if in_process:
         return report_tag(report_id=report.pk)
     transaction.on_commit(lambda: _queue_now(report.pk))
@@ -653,9 +732,9 @@ def report_retry(*, report_id: int, in_process: bool = False) -> str:
 
 
 def _queue_now(report_id: int) -> None:
-    from reports.tasks import tag_report
+    from reports.outbox import report_publish
 
-    tag_report.delay(report_id)
+    report_publish(report_id=report_id)
 
 
 def _refetch(report: Report) -> list[IngestResult]:

@@ -74,3 +74,16 @@ def feed_poll(self, feed_id: int) -> int:
     except TRANSIENT_ERRORS as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
     return sum(1 for r in results if r.outcome == "created")
+
+
+@shared_task(name="reports.tasks.outbox_sweep", bind=True, ignore_result=True)
+def outbox_sweep(self) -> dict[str, int]:
+    """Celery beat's: publish the reports waiting in the outbox, release stale claims."""
+    from reports.outbox import outbox_sweep as sweep
+
+    try:
+        return sweep().as_dict()
+    except TRANSIENT_ERRORS as exc:
+        # No retry: beat runs the next sweep in TIDEMARK_OUTBOX_SWEEP_SECONDS anyway.
+        log.warning("outbox sweep skipped: the database is unavailable (%s)", exc)
+        return {}

@@ -197,6 +197,66 @@ class ControlFeedSerializer(serializers.Serializer):
     periods = ControlPeriodSerializer(many=True)
 
 
+class ControlMapPlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    admin1 = serializers.CharField(allow_blank=True)
+
+
+class ControlBoundsSerializer(serializers.Serializer):
+    start = DateIntervalSerializer(allow_null=True, help_text="null: since before the first report")
+    end = DateIntervalSerializer(allow_null=True, help_text="null: still current")
+
+
+class ControlOnDateSerializer(serializers.Serializer):
+    holder = ActorRefSerializer(allow_null=True, help_text="null when no report says who held the place")
+    color = serializers.CharField(allow_null=True, help_text="#rrggbb of the holder, as the map draws it")
+    state = serializers.ChoiceField(choices=["held", "contested", "besieged"], allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    uncertain = serializers.BooleanField(
+        allow_null=True, help_text="the date falls inside an uncertain boundary between periods with different holders")
+    period = ControlBoundsSerializer(allow_null=True, help_text="the control period that answers for the date")
+
+
+class ControlMapPropertiesSerializer(ControlOnDateSerializer):
+    place = ControlMapPlaceSerializer()
+    compare = ControlOnDateSerializer(required=False, allow_null=True,
+                                      help_text="the place on the `compare` date (only with compare=)")
+    changed = serializers.BooleanField(required=False, help_text="holder differs between the two dates")
+    change_events = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                          help_text="captures and withdrawals at the place between the two dates")
+
+
+class PointSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2,
+                                        help_text="[longitude, latitude]")
+
+
+class ControlMapFeatureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    id = serializers.IntegerField(help_text="the place id")
+    geometry = PointSerializer(allow_null=True)
+    properties = ControlMapPropertiesSerializer()
+
+
+class DataSpanSerializer(serializers.Serializer):
+    first = serializers.DateField(allow_null=True)
+    last = serializers.DateField(allow_null=True)
+
+
+class ControlMapSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    at = serializers.DateField()
+    compare = serializers.DateField(allow_null=True)
+    previous_change = serializers.DateField(allow_null=True, help_text="the last day before `at` a place changed hands")
+    next_change = serializers.DateField(allow_null=True, help_text="the first day after `at` a place changed hands")
+    span = DataSpanSerializer(help_text="the first and last dates of the control data")
+    features = ControlMapFeatureSerializer(many=True)
+
+
 class ActorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

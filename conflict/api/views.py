@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -42,8 +43,9 @@ from conflict.api.pagination import (
 )
 from conflict.api.renderers import STREAMED_FORMATS, CSVRenderer, GeoJSONRenderer, NDJSONRenderer
 from conflict.api.throttling import AnonAddressThrottle, TokenThrottle
-from conflict.models import Event
+from conflict.models import Event, PlaceKind
 from conflict.selectors import api as selectors
+from conflict.selectors import front
 from conflict.selectors.changes import changes_since
 from conflict.selectors.feed import control_feed_record
 from conflict.selectors.feed_formats import CSV_COLUMNS, event_csv_row, event_geojson_feature
@@ -57,6 +59,30 @@ EVENT_ORDERINGS = {
     "date": KeyOrder("date_start", True, "date", lambda r: r["date"]["start"]),
     "updated_at": KeyOrder("updated_at", False, "datetime", lambda r: r["updated_at"]),
 }
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "the request body is too large"
+    default_code = "too_large"
+
+
+def _body_size_check(request: Request) -> None:
+    """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE before it is read: DRF's parsers read
+    the stream themselves, past Django's own check of that limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if limit is not None and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"the request body is {int(length)} bytes, over the limit of {limit} bytes "
+                              "(TIDEMARK_MAX_REQUEST_BYTES)")
+
+
+def _text_size_check(text: Any) -> None:
+    limit = settings.TIDEMARK_MAX_REPORT_BYTES
+    size = len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
+    if size > limit:
+        raise PayloadTooLarge(f"the report text is {size} bytes, over the limit of {limit} bytes "
+                              "(TIDEMARK_MAX_REPORT_BYTES)")
 
 
 class StrictNegotiation(DefaultContentNegotiation):
@@ -324,6 +350,47 @@ class PlaceControlView(ApiView):
         return Response(records)
 
 
+class ControlMapView(ApiView):
+    """The front on a date: the data the map page (/map/) draws."""
+
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    etag_parts = ("control", "place", "actor", "event")
+    allowed_params = frozenset(front.PARAMS)
+
+    def etag_salt(self, request: Request) -> str:
+        # Without ?at= the answer is about today, which moves.
+        return "" if request.query_params.get("at") else timezone.localdate().isoformat()
+
+    @extend_schema(
+        operation_id="control_map",
+        parameters=[
+            OpenApiParameter("at", OpenApiTypes.DATE, description="YYYY-MM-DD: the day to show (default today)"),
+            OpenApiParameter("compare", OpenApiTypes.DATE,
+                             description="YYYY-MM-DD: another day; each place gets `compare`, `changed` and "
+                                         "`change_events`"),
+            OpenApiParameter("admin1", OpenApiTypes.STR, description="governorate, e.g. Deir ez-Zor"),
+            OpenApiParameter("holder", OpenApiTypes.STR,
+                             description="only places held by this actor (id, slug or alias) or a unit of it"),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(PlaceKind.values),
+                             description="only places of this kind (default: every kind but region)"),
+            _format_param(["geojson", "json"]),
+        ],
+        responses={200: s.ControlMapSerializer, **ERRORS},
+        description="Who held every place on a date, as a GeoJSON FeatureCollection of points: holder, state and "
+                    "confidence, and whether the holder is uncertain that day (the day falls inside an uncertain "
+                    "boundary between holders). A period covers a day from its earliest possible start to its "
+                    "latest possible end; where several do, the one that began last answers. Regions are left "
+                    "out unless `kind=region`. The same data the map page draws.",
+    )
+    def get(self, request: Request) -> Any:
+        query = front.FrontQuery.parse(request.query_params, today=timezone.localdate())
+        if query.errors:
+            raise ValidationError({name: [message] for name, message in query.errors.items()})
+        # Written as text by the selector (5,000 features); the ETag and Vary are still added.
+        return HttpResponse(front.front_geojson(front.front_view(query)),
+                            content_type=request.accepted_renderer.media_type)
+
+
 class ActorListView(ApiView):
     etag_parts = ("actor",)
     allowed_params = frozenset(PAGE_PARAMS)
@@ -374,7 +441,9 @@ class ReportListView(ApiView):
         operation_id="reports_create",
         request=s.ReportSubmitSerializer,
         responses={202: s.ReportAcceptedSerializer, 200: s.ReportAcceptedSerializer,
-                   401: s.ErrorSerializer, 403: s.ErrorSerializer, **ERRORS},
+                   401: s.ErrorSerializer, 403: s.ErrorSerializer,
+                   413: OpenApiResponse(s.ErrorSerializer, description="the body or the report text is too large"),
+                   **ERRORS},
         description="Submit a report (its text, or a URL to fetch, with metadata). A new report answers 202 and is "
                     "tagged on the worker; the same report posted again answers 200 with the existing report's id. "
                     "Poll `status_url` for its status. Needs a token of an editor, admin or submitter.",
@@ -382,8 +451,10 @@ class ReportListView(ApiView):
     def post(self, request: Request) -> Any:
         from reports.services import ReportInputError, report_ingest
 
+        _body_size_check(request)
         if not isinstance(request.data, dict):
             raise ValidationError({"body": ["expected a JSON object"]})
+        _text_size_check(request.data.get("text"))
         serializer = s.ReportSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -9,6 +9,7 @@ the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -25,6 +26,8 @@ from django.utils import timezone
 from conflict.dates import DateInterval
 from conflict.models import Actor, ChangeRecord, Claim, ClaimType, Event, EventChange, Source
 from conflict.services.history import change_record
+from conflict.services.snapshot import snapshot_value
+from conflict.services.sql import fetch_prepared
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,17 @@ def control_recompute_on_commit(*, place_ids: Iterable[int]) -> None:
                 deferred.add(pid)  # recomputed once when the batch ends (control_recompute_deferred)
                 return
             from conflict.tasks import control_recompute_task
+            from reports.outbox import broker_errors
 
-            control_recompute_task.delay(pid)
+            try:
+                control_recompute_task.delay(pid)
+            except broker_errors() as exc:
+                # The broker is down: what was written is committed, so recompute here
+                # rather than leave the place's control periods stale (or fail the caller).
+                from conflict.services.control import control_recompute
+
+                log.warning("control recompute of place %s run in-process: broker unavailable (%s)", pid, exc)
+                control_recompute(place_id=pid)
 
         queue.control_place_id = place_id  # type: ignore[attr-defined]
         transaction.on_commit(queue)
@@ -180,6 +192,11 @@ class EventVersionConflict(Exception):
 
 
 # --- claims into events -----------------------------------------------------------
+
+def actor_parents() -> dict[int, int | None]:
+    """Each actor's parent (a member group's coalition), read once per reference snapshot."""
+    return snapshot_value("actor_parents", lambda: dict(Actor.objects.values_list("id", "parent_id")))
+
 
 def _actors_compatible(a: int | None, b: int | None, parents: dict[int, int | None]) -> bool:
     if a is None or b is None or a == b:
@@ -307,7 +324,7 @@ def event_reconcile(
     them; confidence grows with independent sources and shrinks with disagreement.
     """
     if parents is None:
-        parents = dict(Actor.objects.values_list("id", "parent_id"))
+        parents = actor_parents()
     if sources is None:
         sources = _sources_of(claims)
     dated = [c.date for c in claims if c.date.is_known]
@@ -393,20 +410,21 @@ def events_merge_in_transaction(
         if unsaved:
             insert_returning_ids(unsaved)
         return []
-    parents = dict(Actor.objects.values_list("id", "parent_id"))
-    # One OR of the (place, type) pairs, built at once (the same condition as or-ing them
-    # one by one, without copying the growing Q each time).
-    wanted = Q(*(Q(place_id=place_id, type=type_) for place_id, type_ in {(c.place_id, c.type) for c in todo}),
-               _connector=Q.OR)
+    parents = actor_parents()
+    pairs = {(c.place_id, c.type) for c in todo}
     candidates: dict[tuple[int, str], list[Event]] = {}
+    # The claims' places and types: a few events of another (place, type) pair of the same
+    # places are read and locked too, which costs less than compiling an OR of every pair.
     for event in (
         Event.objects.select_for_update()
-        .filter(wanted, merged_into__isnull=True)
+        .filter(place_id__in={p for p, _ in pairs}, type__in={t for _, t in pairs}, merged_into__isnull=True)
+        .filter(_dates_near(todo))
         # An auto event retired because re-tagging left it no claims is no editor's decision.
         .exclude(status=Event.Status.REJECTED, reviewed_by__isnull=True, reject_reason=RETIRED_REASON)
         .order_by("id")
     ):
-        candidates.setdefault((event.place_id, event.type), []).append(event)
+        if (event.place_id, event.type) in pairs:
+            candidates.setdefault((event.place_id, event.type), []).append(event)
     # Keyed by id(event): new events have no primary key until they are saved together.
     touched: dict[int, Event] = {}
     joined: dict[int, list[Claim]] = {}
@@ -456,6 +474,22 @@ def events_merge_in_transaction(
         _events_refresh(events=list(existing.values()), claims=by_event, parents=parents, sources=sources,
                         txid=txid_cache)
     return list(touched.values())
+
+
+def _dates_near(claims: list[Claim]) -> Q:
+    """Events whose dates come within DATE_TOLERANCE_DAYS of the span of these claims'
+    dates (unknown bounds are open). The first claim to join a stored event must fit its
+    stored date (claim_fits_event), so an event further from every claim can join none;
+    leaving it out changes no match."""
+    near = Q()
+    starts = [c.date_start for c in claims]
+    ends = [c.date_end for c in claims]
+    slack = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    if all(d is not None for d in ends):
+        near &= Q(date_start__isnull=True) | Q(date_start__lte=max(ends) + slack)  # type: ignore[type-var]
+    if all(d is not None for d in starts):
+        near &= Q(date_end__isnull=True) | Q(date_end__gte=min(starts) - slack)  # type: ignore[type-var]
+    return near
 
 
 def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
@@ -533,17 +567,13 @@ def insert_returning_ids(objs: Sequence[Any]) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     rows = _rows_as_json(objs, fields)
-    with connection.cursor() as cursor:
-        if rows is not None:
-            # All the rows as one JSON parameter: adapting hundreds of parameters one by one
-            # costs more of this process's CPU than the insert costs the server.
-            definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
-            cursor.execute(
-                f"INSERT INTO {quote(opts.db_table)} ({columns}) SELECT {columns} FROM"
-                f" jsonb_to_recordset(%s::jsonb) AS x({definition}) RETURNING {quote(opts.pk.column)}",
-                [rows],
-            )
-        else:
+    if rows is not None:
+        # All the rows as one JSON parameter: adapting hundreds of parameters one by one
+        # costs more of this process's CPU than the insert costs the server; the
+        # statement is the same every time, so it is prepared once per connection.
+        ids = fetch_prepared(_json_insert_sql(model), [rows])
+    else:
+        with connection.cursor() as cursor:
             params: list[Any] = []
             for obj in objs:
                 params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
@@ -553,11 +583,23 @@ def insert_returning_ids(objs: Sequence[Any]) -> None:
                 f" VALUES {', '.join([row] * len(objs))} RETURNING {quote(opts.pk.column)}",
                 params,
             )
-        ids = cursor.fetchall()
+            ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+@functools.cache
+def _json_insert_sql(model: type) -> str:
+    """insert_returning_ids' statement for a model (the same for every call: built once)."""
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    return (f"INSERT INTO {quote(opts.db_table)} ({columns}) SELECT {columns} FROM"
+            f" jsonb_to_recordset(%s::text::jsonb) AS x({definition}) RETURNING {quote(opts.pk.column)}")
 
 
 def _rows_as_json(objs: Sequence[Any], fields: list[Any]) -> str | None:
@@ -710,8 +752,15 @@ def _claims_for_reconcile(qs):
 
 def _sources_of(claims: Iterable[Claim]) -> dict[int, Source]:
     ids = {c.report.source_id for c in claims if c.report.source_id}
+    if not ids:
+        return {}
     # Weighing reads only a source's affiliation (_source_weight).
-    return {s.id: s for s in Source.objects.filter(id__in=ids).only("id", "affiliation_id")} if ids else {}
+    known = snapshot_value("sources_by_id", dict)
+    if ids <= known.keys():
+        return {pk: known[pk] for pk in ids}
+    found = {s.id: s for s in Source.objects.filter(id__in=ids).only("id", "affiliation_id")}
+    known.update(found)
+    return found
 
 
 def event_refresh_from_claims(

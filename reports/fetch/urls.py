@@ -9,6 +9,7 @@ from django.conf import settings
 
 from reports.fetch import FetchError, RawReport
 from reports.fetch.files import check_size
+from reports.fetch.guard import BlockedAddress, public_session
 
 USER_AGENT = "Tidemark/1.0 (+https://github.com/tidemark; conflict-timeline research)"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
@@ -51,7 +52,9 @@ def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = Non
     if modified:
         headers["If-Modified-Since"] = modified
     try:
-        with requests.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=True) as resp:
+        # Only public addresses, redirects included, unless configured (reports.fetch.guard).
+        with public_session() as session, session.get(url, headers=headers, timeout=timeout, stream=True,
+                                                      allow_redirects=True) as resp:
             if resp.status_code == 304:
                 return Page(url, resp.url, 304, "", None, b"", etag, modified)
             if resp.status_code >= 400:
@@ -70,6 +73,13 @@ def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = Non
             content_type = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             return Page(url, resp.url, resp.status_code, content_type, _charset(resp), b"".join(chunks),
                         resp.headers.get("ETag", ""), resp.headers.get("Last-Modified", ""))
+    except BlockedAddress as exc:
+        if exc.url == url:
+            raise
+        if is_url(exc.url):
+            raise BlockedAddress(f"{url} redirected to {exc.message}", url=url) from None
+        # Checked again on connecting: the name now resolves elsewhere (DNS rebinding).
+        raise BlockedAddress(f"{url}: {exc.message}", url=url) from None
     except FetchError:
         raise
     except requests.Timeout:

@@ -71,7 +71,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
+def site(settings) -> Iterator[Site]:
+    # The server is on loopback, which Tidemark refuses to fetch from unless allowed.
+    settings.TIDEMARK_FETCH_ALLOW_PRIVATE = True
     site = Site()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     server.daemon_threads = True

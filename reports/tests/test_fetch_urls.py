@@ -81,7 +81,8 @@ def test_a_body_over_the_limit_is_refused_while_streaming(site):
         fetch(url, max_bytes=100_000)
 
 
-def test_an_unreachable_host_is_a_transient_error():
+def test_an_unreachable_host_is_a_transient_error(settings):
+    settings.TIDEMARK_FETCH_ALLOW_PRIVATE = True
     with pytest.raises(FetchError) as err:
         fetch("http://127.0.0.1:9/nothing-listens-here", timeout=2)
     assert err.value.transient

@@ -6,13 +6,14 @@ import pytest
 from django.test import override_settings
 
 from conflict.models import Source
-from reports.models import Report
+from reports.models import Report, ReportSketchKey
 from reports.services import (
     ReportInputError,
     body_sketch,
     ingest_file,
     report_ingest,
     sketch_jaccard,
+    sketch_key,
 )
 
 BODY = (
@@ -98,6 +99,44 @@ def test_a_syndicated_copy_with_another_headline_and_footer_is_a_near_duplicate(
     assert copy.near_duplicate_of_id == first.pk
     assert copy.duplicate_of_id is None
     assert unrelated.near_duplicate_of_id is None
+
+
+@pytest.mark.django_db
+def test_a_stored_report_has_its_sketch_indexed_for_the_prefilter():
+    report = report_ingest(text=BODY, url="https://levant.example/a").report
+    keys = set(ReportSketchKey.objects.filter(report=report).values_list("key", flat=True))
+    assert keys == {sketch_key(h) for h in report.metadata["sketch"]}
+    assert len(keys) == len(report.metadata["sketch"]) > 0
+
+
+@pytest.mark.django_db
+def test_sketch_keys_are_the_integers_postgresql_reads_from_the_hex():
+    from django.db import connection
+
+    hashes = ["0000000000000000", "7fffffffffffffff", "8000000000000000", "ffffffffffffffff", "0123456789abcdef"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ('x' || h)::bit(64)::bigint FROM unnest(%s::text[]) WITH ORDINALITY AS t(h, n)"
+                       " ORDER BY n", [hashes])
+        assert [row[0] for row in cursor.fetchall()] == [sketch_key(h) for h in hashes]
+
+
+@pytest.mark.django_db
+def test_a_copy_is_found_among_many_reports_that_share_its_sentences():
+    import random
+
+    rng = random.Random(3)
+    words = OTHER_BODY.replace(".", "").replace(",", "").split()
+    shared = BODY.split(". ")[0] + ". "
+    stored = [
+        report_ingest(text=shared + " ".join(rng.choice(words) for _ in range(60)) + ".\n",
+                      url=f"https://levant.example/{i}").report
+        for i in range(60)
+    ]
+    original = report_ingest(text=BODY, url="https://levant.example/original").report
+    copy = report_ingest(text="Another headline\n\n" + BODY + "\nShared by a wire.\n",
+                         url="https://wire.example/copy").report
+    assert copy.near_duplicate_of_id == original.pk
+    assert all(r.near_duplicate_of_id is None for r in stored)
 
 
 def test_sketches_of_copies_are_close_and_of_different_texts_far():

@@ -142,10 +142,18 @@ def test_a_report_needs_text_or_a_url(api):
 
 
 @override_settings(TIDEMARK_MAX_REPORT_BYTES=1024)
-def test_a_report_over_the_size_limit_is_a_400_naming_the_text(api):
+def test_a_report_over_the_size_limit_is_a_413_naming_the_limit(api):
     response = submitter_client(api).post("/api/reports/", {**REPORT, "text": "x" * 2000}, format="json")
-    assert response.status_code == 400
-    assert "1024" in response.json()["text"][0]
+    assert response.status_code == 413
+    assert response.json()["detail"] == ("the report text is 2000 bytes, over the limit of 1024 bytes "
+                                         "(TIDEMARK_MAX_REPORT_BYTES)")
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=4096)
+def test_a_body_over_the_request_limit_is_a_413_before_it_is_read(api):
+    response = submitter_client(api).post("/api/reports/", {**REPORT, "text": "x" * 5000}, format="json")
+    assert response.status_code == 413
+    assert "over the limit of 4096 bytes (TIDEMARK_MAX_REQUEST_BYTES)" in response.json()["detail"]
 
 
 def test_a_body_that_is_not_json_is_a_400(api):

@@ -227,3 +227,37 @@ def test_an_event_a_claim_joins_is_updated_with_history_and_a_version_bump(place
     record = ChangeRecord.objects.filter(object_type="event", object_id=event.pk, action="retag").get()
     assert record.before["date_start"] == "2018-12-01" and record.after["date_start"] == "2018-12-13"
     assert EventChange.objects.filter(event=event, kind="updated").count() == 1
+
+
+def test_a_stored_event_a_day_off_one_claim_is_joined_though_other_claims_are_far(place, sdf):
+    stored = claim(place, sdf, start=D(2018, 12, 14))
+    events_merge(claims=[stored])
+    report = ReportFactory()
+    far = claim(place, sdf, start=D(2018, 9, 1), report=report)
+    near = claim(place, sdf, start=D(2018, 12, 15), report=report)
+    events_merge(claims=[far, near])
+    event_id = Claim.objects.get(pk=stored.pk).event_id
+    assert Claim.objects.get(pk=near.pk).event_id == event_id
+    assert Claim.objects.get(pk=far.pk).event_id != event_id
+
+
+def test_a_stored_undated_event_is_joined_by_a_dated_claim(place, sdf):
+    undated = claim(place, sdf, start=None)
+    events_merge(claims=[undated])
+    dated = claim(place, sdf, start=D(2018, 12, 13))
+    events_merge(claims=[dated])
+    assert Claim.objects.get(pk=dated.pk).event_id == Claim.objects.get(pk=undated.pk).event_id
+
+
+def test_claims_of_two_places_and_two_types_join_only_their_own_pair(place, sdf):
+    other = PlaceFactory(name="Testsusah")
+    capture_here = claim(place, sdf, type="capture")
+    clash_there = claim(other, sdf, type="clash")
+    events_merge(claims=[capture_here, clash_there])
+    # A clash here and a capture there: same places and types, other pairs.
+    report = ReportFactory()
+    clash_here = claim(place, sdf, type="clash", report=report)
+    capture_there = claim(other, sdf, type="capture", report=report)
+    events_merge(claims=[clash_here, capture_there])
+    events = {c.pk: Claim.objects.get(pk=c.pk).event_id for c in (capture_here, clash_there, clash_here, capture_there)}
+    assert len(set(events.values())) == 4

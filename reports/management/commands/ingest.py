@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reports.management.inprocess import tasks_in_process
+from reports.models import Report
 from reports.services import IngestResult, ingest_file, ingest_units, ingest_url, report_tag
 
 
@@ -29,9 +30,12 @@ class Command(BaseCommand):
         from contextlib import nullcontext
 
         from conflict.services.events import control_recompute_deferred
+        from conflict.services.snapshot import reference_snapshot
 
-        # In-process, a place many of the reports touch is recomputed once, at the end of the batch.
-        with tasks_in_process(not run_async), (nullcontext() if run_async else control_recompute_deferred()):
+        # In-process, a place many of the reports touch is recomputed once, at the end of the
+        # batch, and the reference data tagging reads is read once for the batch.
+        with tasks_in_process(not run_async), (nullcontext() if run_async else control_recompute_deferred()), \
+                (nullcontext() if run_async else reference_snapshot()):
             self._run(run_async=run_async, **options)
 
     def _run(self, *, targets: list[str], run_async: bool, no_progress: bool, **options):
@@ -48,11 +52,11 @@ class Command(BaseCommand):
         for unit in bar:
             bar.set_postfix_str(Path(unit.target).name[:40] if unit.kind == "file" else unit.target[-40:])
             if unit.kind == "url" and run_async:
-                from reports.tasks import ingest_url as ingest_url_task
-
-                ingest_url_task.delay(unit.target)
-                queued_urls += 1
-                continue
+                if self._queue_url(unit.target):
+                    queued_urls += 1
+                    continue
+                # The broker is down: fetch it here, so the report is stored now and its
+                # tagging waits in the outbox, rather than losing the URL.
             if unit.kind == "file":
                 batch = ingest_file(path=Path(unit.target), queue_tagging=run_async)
             else:
@@ -64,6 +68,17 @@ class Command(BaseCommand):
                         tagged[report_tag(report_id=result.report.pk)] += 1
         bar.close()
         self._summary(results, units, tagged, queued_urls, run_async)
+
+    def _queue_url(self, url: str) -> bool:
+        from reports.outbox import broker_errors
+        from reports.tasks import ingest_url as ingest_url_task
+
+        try:
+            ingest_url_task.delay(url)
+        except broker_errors() as exc:
+            self.stderr.write(f"  broker unavailable ({exc}); fetching {url} here instead")
+            return False
+        return True
 
     def _summary(self, results, units, tagged, queued_urls, run_async) -> None:
         out = self.stdout
@@ -80,6 +95,12 @@ class Command(BaseCommand):
                       f"{near} near-duplicates of an earlier report")
         if run_async:
             out.write(f"  tagging queued for {counts['created']} reports; {queued_urls} URLs queued for fetching")
+            ids = [r.report.pk for r in results if r.outcome == "created" and r.report is not None]
+            waiting = Report.objects.filter(pk__in=ids, status=Report.Status.PENDING, queued_at__isnull=True).count()
+            if waiting:
+                out.write(self.style.WARNING(
+                    f"  {waiting} of them wait for the broker, which is unavailable: they are stored, and the "
+                    "outbox sweep (Celery beat) queues them once it is back"))
         elif tagged:
             out.write("  tagging: " + ", ".join(f"{status} {n}" for status, n in sorted(tagged.items())))
         for result in results:
