@@ -335,8 +335,11 @@ def sketch_key(h: str) -> int:
 
 
 def report_sketch_keys_store(*, report_id: int, sketch: list[str]) -> None:
-    """Index a report's sketch for the near-duplicate prefilter (one INSERT)."""
-    keys = sorted({sketch_key(h) for h in sketch})
+    """Index a report's PREFILTER_KEYS smallest hashes for the near-duplicate prefilter
+    (one INSERT). Two reports that are near-duplicates share many of their smallest
+    hashes (the bottom-k estimate of their similarity rests on it), so the prefilter
+    compares these; the whole sketch, kept on the report, decides."""
+    keys = sorted({sketch_key(h) for h in sketch[:PREFILTER_KEYS]})
     if not keys:
         return
     fetch_prepared("INSERT INTO reports_reportsketchkey (report_id, key) SELECT %s::bigint, k"
@@ -558,16 +561,26 @@ def report_tag(*, report_id: int, force: bool = False) -> str:
     statuses = [Report.Status.PENDING, Report.Status.FAILED]
     if force:
         statuses += [Report.Status.TAGGED, Report.Status.NOT_TAGGED, Report.Status.PROCESSING]
+    outcome = "failed"
+    # Set by the first on-commit hook: an error after it comes from a later hook (the
+    # control recompute), when the tagging is committed and must not be undone or retried.
+    committed: list[bool] = []
     try:
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))
             txid = _report_claim(report_id=report_id, statuses=statuses)
             if txid is None:
                 return "skipped"
             report = Report.objects.select_related("source").get(pk=report_id)
-            return _tag_claimed(report, txid=txid)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as exc:  # a bug or bad input in the tagger: keep it on the report, go on
+            outcome = _tag_claimed(report, txid=txid)
+        return outcome
+    except Exception as exc:
+        if committed:
+            log.exception("report %s is tagged, but a step after its commit failed", report_id)
+            return outcome
+        if isinstance(exc, TRANSIENT_ERRORS):
+            raise
+        # A bug or bad input in the tagger: keep it on the report, go on.
         log.exception("tagging report %s failed", report_id)
         report_mark_failed(report_id=report_id, error=f"tagging failed: {type(exc).__name__}: {exc}")
         return "failed"

@@ -7,14 +7,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # A sketch hash is 16 hex digits; as bit(64) cast to bigint it is the same signed
-# integer reports.services.sketch_key computes.
+# integer reports.services.sketch_key computes. The sketch is sorted: its first 16
+# (PREFILTER_KEYS) are the smallest, the ones the prefilter compares.
 BACKFILL = """
 INSERT INTO reports_reportsketchkey (report_id, key)
 SELECT DISTINCT r.id, ('x' || h.value)::bit(64)::bigint
 FROM reports_report r, jsonb_array_elements_text(
     CASE WHEN jsonb_typeof(r.metadata -> 'sketch') = 'array' THEN r.metadata -> 'sketch' ELSE '[]'::jsonb END
-) AS h(value)
-WHERE h.value ~ '^[0-9a-f]{16}$'
+) WITH ORDINALITY AS h(value, n)
+WHERE h.value ~ '^[0-9a-f]{16}$' AND h.n <= 16
 """
 
 

@@ -240,3 +240,20 @@ def test_a_place_the_gazetteer_lacks_becomes_a_proposed_place_with_a_proposal(ta
     report_tag(report_id=other.pk)
     assert Place.objects.filter(name="Kharab Zuwayn").count() == 1
     assert proposal.reports.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # commits for real: the on-commit hooks run
+def test_a_failure_after_the_tagging_is_committed_leaves_the_report_tagged(monkeypatch):
+    from conflict import tasks as conflict_tasks
+
+    def broken(place_id):
+        raise RuntimeError("recompute broke")
+
+    monkeypatch.setattr(conflict_tasks.control_recompute_task, "delay", broken)
+    report = _ingest(TWO_EVENTS, published="2018-12-14")
+    assert report_tag(report_id=report.pk) == Report.Status.TAGGED
+    report.refresh_from_db()
+    assert report.status == Report.Status.TAGGED
+    assert report.error == ""
+    assert report.attempts == 1
+    assert Claim.objects.filter(report=report).exists()
