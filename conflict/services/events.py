@@ -300,6 +300,11 @@ def _clash_sides(claims: Sequence[Claim], parents: dict[int, int | None]) -> dic
     return out
 
 
+def _original_report_id(claim: Claim) -> int:
+    report = claim.report
+    return report.duplicate_of_id or report.near_duplicate_of_id or claim.report_id
+
+
 def _source_weight(claim: Claim, sources: dict[int, Source]) -> float:
     source = sources.get(claim.report.source_id) if claim.report.source_id else None
     speaker = claim.speaker_actor_id
@@ -356,9 +361,15 @@ def event_reconcile(
                 disagreements.append({"field": role.removesuffix("_id"), "values": sorted(counts)})
         elif event.pk is None:
             changes[role] = None
-    reports = {c.report_id: c for c in claims}
+    # One vote per independent report: a copy (the same text under another origin, or a
+    # syndicated near-duplicate) speaks for its original, not as a second source.
+    reports: dict[int, Claim] = {}
+    for c in claims:
+        original = _original_report_id(c)
+        if c.report_id == original or reports.get(original, c).report_id != original:
+            reports[original] = c
     weight = sum(_source_weight(c, sources) for c in reports.values())
-    sources_seen = {c.report.source_id or -c.report_id for c in claims}
+    sources_seen = {c.report.source_id or -original for original, c in reports.items()}
     confidence = 1 - 0.5 ** (weight + 0.5 * (len(sources_seen) - 1))
     if disagreements:
         confidence *= 0.75
@@ -697,10 +708,12 @@ class _EventState:
 class _Ref:
     """Stands for a claim's report or place where reconciling reads one attribute of it."""
 
-    __slots__ = ("source_id", "is_proposed")
+    __slots__ = ("source_id", "is_proposed", "duplicate_of_id", "near_duplicate_of_id")
 
-    def __init__(self, source_id: int | None = None, is_proposed: bool = False) -> None:
+    def __init__(self, source_id: int | None = None, is_proposed: bool = False, duplicate_of_id: int | None = None,
+                 near_duplicate_of_id: int | None = None) -> None:
         self.source_id, self.is_proposed = source_id, is_proposed
+        self.duplicate_of_id, self.near_duplicate_of_id = duplicate_of_id, near_duplicate_of_id
 
 
 class _ReconcileClaim:
@@ -718,7 +731,7 @@ class _ReconcileClaim:
 
 _RECONCILE_COLUMNS = ("id", "event_id", "report_id", "place_id", "type", "date_start", "date_end", "date_precision",
                       "actor1_id", "actor2_id", "speaker_actor_id", "flags", "casualties", "report__source_id",
-                      "place__status")
+                      "place__status", "report__duplicate_of_id", "report__near_duplicate_of_id")
 
 
 def _reconcile_rows(*, event_ids: list[int]) -> list[_ReconcileClaim]:
@@ -734,7 +747,8 @@ def _reconcile_rows(*, event_ids: list[int]) -> list[_ReconcileClaim]:
             setattr(c, name, value)
         report = reports.get(c.report_id)
         if report is None:
-            report = reports[c.report_id] = _Ref(source_id=values[13])
+            report = reports[c.report_id] = _Ref(source_id=values[13], duplicate_of_id=values[15],
+                                                 near_duplicate_of_id=values[16])
         c.report = report
         c.place = _Ref(is_proposed=values[14] == Place.Status.PROPOSED) if c.place_id is not None else None
         out.append(c)
@@ -746,7 +760,8 @@ def _claims_for_reconcile(qs):
     # hundreds of claims, re-read each time one more joins.
     return qs.select_related("report", "place").only(
         "id", "event_id", "report_id", "place_id", "type", "date_start", "date_end", "date_precision", "actor1_id",
-        "actor2_id", "speaker_actor_id", "flags", "casualties", "report__source_id", "place__status",
+        "actor2_id", "speaker_actor_id", "flags", "casualties", "report__source_id", "report__duplicate_of_id",
+        "report__near_duplicate_of_id", "place__status",
     )
 
 

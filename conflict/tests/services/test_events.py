@@ -261,3 +261,21 @@ def test_claims_of_two_places_and_two_types_join_only_their_own_pair(place, sdf)
     events_merge(claims=[clash_here, capture_there])
     events = {c.pk: Claim.objects.get(pk=c.pk).event_id for c in (capture_here, clash_there, clash_here, capture_there)}
     assert len(set(events.values())) == 4
+
+
+@pytest.mark.parametrize("link", ["duplicate_of", "near_duplicate_of"])
+def test_a_copy_of_a_report_does_not_count_as_a_second_source(place, sdf, link):
+    original = ReportFactory(source=SourceFactory(name="Wire one"))
+    copy = ReportFactory(source=SourceFactory(name="Wire two"), **{link: original})
+    independent = ReportFactory(source=SourceFactory(name="Wire three"))
+    first = claim(place, sdf, report=original)
+    events_merge(claims=[first])
+    event = Claim.objects.get(pk=first.pk).event
+    alone = event.confidence
+    events_merge(claims=[claim(place, sdf, report=copy)])
+    event.refresh_from_db()
+    assert event.claims.count() == 2
+    assert event.confidence == alone
+    events_merge(claims=[claim(place, sdf, report=independent)])
+    event.refresh_from_db()
+    assert event.confidence > alone
