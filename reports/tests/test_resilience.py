@@ -273,6 +273,8 @@ def stack() -> Iterator[Stack]:
         "TIDEMARK_BROKER_TIMEOUT_SECONDS": "1",
         "TIDEMARK_API_USER_RATE": "100000/min",
         "TIDEMARK_API_ANON_RATE": "100000/min",
+        # The feed of the Redis test is served from this machine's loopback.
+        "TIDEMARK_FETCH_ALLOW_PRIVATE": "true",
         "PYTHONUNBUFFERED": "1",
     }
     stack = Stack(workdir, redis, postgres, env)
@@ -310,7 +312,22 @@ def stack() -> Iterator[Stack]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def test_reports_submitted_while_redis_is_down_are_stored_then_tagged_exactly_once(stack: Stack):
+def _feed(site, prefix: str, n: int) -> str:
+    """An RSS feed of n articles on the test's own web server; its URL."""
+    items = []
+    for i, (title, text) in enumerate(_texts(prefix, n)):
+        path = f"/{prefix.replace(' ', '-').lower()}-{i}"
+        site.add(path, f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+                       f"</head><body><article><h1>{title}</h1><p>{text}</p></article></body></html>")
+        items.append(f"<item><title>{title}</title><link>{site.url(path)}</link><guid>{path}</guid>"
+                     "<pubDate>Sat, 15 Dec 2018 08:00:00 GMT</pubDate></item>")
+    return site.add("/feed.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+                    f"<title>Test feed</title><link>{site.base}/</link><description>news</description>"
+                    + "".join(items) + "</channel></rss>", content_type="application/rss+xml")
+
+
+def test_reports_submitted_while_redis_is_down_are_stored_then_tagged_exactly_once(stack: Stack, site):
+    feed_url = _feed(site, "Redis feed", 3)
     before = _texts("Redis before", 12)
     during = _texts("Redis during", 12)
     for title, text in before:
@@ -333,22 +350,26 @@ def test_reports_submitted_while_redis_is_down_are_stored_then_tagged_exactly_on
         assert ingest.returncode == 0, ingest.stderr[-3000:]
         assert "Ingested 8" in ingest.stdout
         assert "wait for the broker" in ingest.stdout
+        # The feed poller (what beat's task runs, here run at once by add_feed --poll).
+        poll = stack.manage("add_feed", feed_url, "--poll", timeout=120)
+        assert poll.returncode == 0, poll.stderr[-3000:]
+        assert "3 new reports" in poll.stdout
 
         # Stored first: every report is in PostgreSQL, pending, though no broker took its task.
-        stored = stack.titled("Redis during") + stack.titled("Redis ingest")
-        assert len(stored) == 20
+        stored = stack.titled("Redis during") + stack.titled("Redis ingest") + stack.titled("Redis feed")
+        assert len(stored) == 23
         assert {r[2] for r in stored} == {"pending"}
         assert [r[0] for r in stored if r[4] is not None] == [], "a failed publish leaves the report for the sweep"
         time.sleep(3)  # worker and beat keep trying to reach the broker meanwhile
     finally:
         stack.redis.start()
 
-    for prefix, n in (("Redis before", 12), ("Redis during", 12), ("Redis ingest", 8)):
+    for prefix, n in (("Redis before", 12), ("Redis during", 12), ("Redis ingest", 8), ("Redis feed", 3)):
         _assert_all_tagged_exactly_once(stack, prefix, n)
     worker_log = stack.log("worker").read_text(errors="replace")
     assert "outbox sweep" in worker_log
     print(f"redis: {untagged_at_stop} of the 12 reports queued before the stop were untagged at it (their "
-          f"messages lost); 32 tagged once each; sweeps that published: {worker_log.count('outbox sweep:')}; "
+          f"messages lost); 35 tagged once each; sweeps that published: {worker_log.count('outbox sweep:')}; "
           f"duplicate deliveries found nothing to claim: {worker_log.count(': ' + repr('skipped'))}")
 
 
