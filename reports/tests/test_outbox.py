@@ -1,14 +1,17 @@
 """The report row as the outbox of its tag task: stored first, published on commit, and
 swept later when the broker could not take it (reports.outbox).
 
-The broker is made unavailable here by a publish that raises what kombu raises when Redis
-refuses the connection; reports/tests/test_resilience.py stops a real Redis.
+The broker here is real: a Redis database of its own (no worker) for publishes that go
+through, a port nothing listens on for a broker that is down; reports/tests/test_resilience.py
+stops and starts a real Redis under a running stack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from reports import outbox
 from reports.models import Report
@@ -36,31 +38,58 @@ def _broker_breaker_closed(monkeypatch):
     monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
 
 
-@pytest.fixture
-def broker_down(monkeypatch, eager):
-    """A broker configured (not eager) that refuses every publish; counts the attempts."""
+@contextmanager
+def _publishing_to(app, url: str):
+    """Tasks published to the broker at `url` (not run in-process) inside the block."""
+    saved = app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = url, url, False
+    app._after_fork()  # forget the connection pools of the previous broker URL, as a fork does
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = saved
+        app._after_fork()
+
+
+def _spy_on_publishes(monkeypatch) -> list[int]:
+    """The report ids whose tag task was handed to the broker (each attempt, whatever came of
+    it); the publish itself is the real one."""
     from reports.tasks import tag_report
 
     attempts: list[int] = []
+    real = tag_report.delay
 
-    def refuse(report_id, *args, **kwargs):
+    def delay(report_id, *args, **kwargs):
         attempts.append(report_id)
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return real(report_id, *args, **kwargs)
 
-    eager.conf.task_always_eager = False  # the eager fixture puts it back
-    monkeypatch.setattr(tag_report, "delay", refuse)
+    monkeypatch.setattr(tag_report, "delay", delay)
     return attempts
 
 
 @pytest.fixture
-def broker_up(monkeypatch, eager):
-    """A broker that takes every publish; records the report ids published."""
-    from reports.tasks import tag_report
+def broker_down(monkeypatch, eager):
+    """A configured Redis broker that is not there: nothing listens on its port, so every
+    publish meets a refused connection, as when Redis is stopped. Counts the attempts."""
+    with socket.socket() as probe:  # a free port, closed again: connections to it are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    attempts = _spy_on_publishes(monkeypatch)
+    with _publishing_to(eager, f"redis://127.0.0.1:{port}/0"):
+        yield attempts
 
-    published: list[int] = []
-    eager.conf.task_always_eager = False  # the eager fixture puts it back
-    monkeypatch.setattr(tag_report, "delay", lambda report_id, *a, **kw: published.append(report_id))
-    return published
+
+@pytest.fixture
+def broker_up(monkeypatch, eager, broker_url):
+    """The real Redis broker (a database of its own, emptied after), no worker: records the
+    report ids published."""
+    import redis
+
+    url = broker_url.rsplit("/", 1)[0] + "/14"
+    attempts = _spy_on_publishes(monkeypatch)
+    with _publishing_to(eager, url):
+        yield attempts
+    redis.Redis.from_url(url).flushdb()
 
 
 def _pending(text: str = TEXT, origin: str = "file:outbox.txt", **fields) -> Report:
@@ -195,15 +224,10 @@ def test_ingest_async_with_the_broker_down_stores_the_reports_and_says_they_wait
 
 
 def test_ingest_async_of_a_url_with_the_broker_down_fetches_it_here(
-    site, broker_down, monkeypatch, django_capture_on_commit_callbacks
+    site, broker_down, django_capture_on_commit_callbacks
 ):
-    from reports.tasks import ingest_url
     from reports.tests.test_fetch_urls import ARTICLE_HTML
 
-    def refuse(url):
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(ingest_url, "delay", refuse)
     url = site.add("/article", ARTICLE_HTML)
     err = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
