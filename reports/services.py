@@ -33,7 +33,8 @@ from conflict.models import ChangeRecord, Event, Place, PlaceName, Source, Tagge
 from conflict.names import normalize_name
 from conflict.services.events import RETIRED_REASON
 from conflict.services.snapshot import snapshot_forget, snapshot_value
-from conflict.services.sql import fetch_prepared
+from conflict.services.sql import fetch_prepared, model_columns, model_from_row
+from conflict.services.writes import Write, update_write
 from operations.logging import logs_report_id
 from reports.fetch import FetchError, RawReport
 from reports.models import Feed, Report
@@ -334,12 +335,16 @@ def sketch_key(h: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def _sketch_keys(sketch: list[str]) -> list[int]:
+    return sorted({sketch_key(h) for h in sketch[:PREFILTER_KEYS]})
+
+
 def report_sketch_keys_store(*, report_id: int, sketch: list[str]) -> None:
     """Index a report's PREFILTER_KEYS smallest hashes for the near-duplicate prefilter
     (one INSERT). Two reports that are near-duplicates share many of their smallest
     hashes (the bottom-k estimate of their similarity rests on it), so the prefilter
     compares these; the whole sketch, kept on the report, decides."""
-    keys = sorted({sketch_key(h) for h in sketch[:PREFILTER_KEYS]})
+    keys = _sketch_keys(sketch)
     if not keys:
         return
     fetch_prepared("INSERT INTO reports_reportsketchkey (report_id, key) SELECT %s::bigint, k"
@@ -554,9 +559,10 @@ def feed_poll(*, feed_id: int, queue_tagging: bool = True) -> list[IngestResult]
 def report_tag(*, report_id: int, force: bool = False) -> str:
     """Tag one report; returns "tagged", "not_tagged", "failed" or "skipped".
 
-    The report is claimed with a conditional UPDATE inside the same transaction as
-    everything it writes, so a task delivered twice tags it once, and a worker killed
-    half-way leaves it pending for the redelivered task. `force` re-tags a tagged one.
+    The report is claimed with a conditional row lock inside the same transaction as
+    everything it writes, so a task delivered twice tags it once (the second waits for
+    the lock, then finds the report tagged), and a worker killed half-way leaves it
+    pending for the redelivered task. `force` re-tags a tagged one.
     """
     statuses = [Report.Status.PENDING, Report.Status.FAILED]
     if force:
@@ -568,11 +574,10 @@ def report_tag(*, report_id: int, force: bool = False) -> str:
     try:
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(True))
-            txid = _report_claim(report_id=report_id, statuses=statuses)
-            if txid is None:
+            claimed = _report_claim(report_id=report_id, statuses=statuses)
+            if claimed is None:
                 return "skipped"
-            report = Report.objects.select_related("source").get(pk=report_id)
-            outcome = _tag_claimed(report, txid=txid)
+            outcome = _tag_claimed(claimed.report, txid=claimed.txid, has_machine_claims=claimed.has_machine_claims)
         return outcome
     except Exception as exc:
         if committed:
@@ -586,18 +591,42 @@ def report_tag(*, report_id: int, force: bool = False) -> str:
         return "failed"
 
 
-def _report_claim(*, report_id: int, statuses: list[str]) -> int | None:
-    """Claim a report for tagging with a conditional UPDATE (the ORM's
-    `filter(pk=..., status__in=...).exclude(text="").update(status=processing,
-    attempts=F("attempts") + 1)`); returns the transaction's id (for the change feed, read
-    in the same round trip), or None when the report is not there to claim."""
-    rows = fetch_prepared(
-        "UPDATE reports_report SET status = %s::text, attempts = attempts + 1, claimed_at = now()"
-        " WHERE id = %s::bigint AND status = ANY(%s::text[]) AND NOT (text = '' AND text IS NOT NULL)"
-        " RETURNING pg_current_xact_id()::text::bigint",
-        [str(Report.Status.PROCESSING), report_id, [str(x) for x in statuses]],
-    )
-    return rows[0][0] if rows else None
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    report: Report  # as it is after the claim, with its source (the id and affiliation read)
+    txid: int  # this transaction's id, for the change feed
+    has_machine_claims: bool  # a tagger's claims from an earlier tagging, to be replaced
+
+
+def _report_claim(*, report_id: int, statuses: list[str]) -> _Claimed | None:
+    """Claim a report for tagging: lock its row if its status is one of `statuses` and
+    it has a text (the ORM's `select_for_update(no_key=True).filter(pk=...,
+    status__in=...).exclude(text="")`), reading in the same round trip its source's
+    affiliation, the transaction id and whether an earlier tagging left machine claims;
+    None when the report is not there to claim. The attempt is counted (attempts,
+    claimed_at) by the report's own update at the end of tagging, in this transaction:
+    the row is written once, not once to claim it and again to finish."""
+    rows = fetch_prepared(_CLAIM_SQL, [report_id, [str(x) for x in statuses]])
+    if not rows:
+        return None
+    txid, has_machine_claims, affiliation_id, *values = rows[0]
+    report = model_from_row(Report, values)
+    report.status, report.attempts, report.claimed_at = Report.Status.PROCESSING, report.attempts + 1, timezone.now()
+    if report.source_id is not None:
+        # Tagging weighs a source by its affiliation only; any other field loads on access.
+        report.source = Source.from_db(report._state.db, ["id", "affiliation_id"], [report.source_id, affiliation_id])
+    return _Claimed(report=report, txid=txid, has_machine_claims=has_machine_claims)
+
+
+_CLAIM_SQL = (
+    "SELECT pg_current_xact_id()::text::bigint,"
+    " EXISTS (SELECT 1 FROM conflict_claim c WHERE c.report_id = r.id AND c.created_by_id IS NULL"
+    " AND c.tagger_version <> ''),"
+    f" (SELECT s.affiliation_id FROM conflict_source s WHERE s.id = r.source_id), {model_columns(Report, 'r')}"
+    " FROM reports_report r"
+    " WHERE r.id = %s::bigint AND r.status = ANY(%s::text[]) AND NOT (r.text = '' AND r.text IS NOT NULL)"
+    " FOR NO KEY UPDATE OF r"
+)
 
 
 @logs_report_id
@@ -607,9 +636,10 @@ def report_mark_failed(*, report_id: int, error: str) -> None:
                                                attempts=F("attempts") + 1, updated_at=timezone.now())
 
 
-def _tag_claimed(report: Report, *, txid: int | None = None) -> str:
+def _tag_claimed(report: Report, *, txid: int | None = None, has_machine_claims: bool = True) -> str:
     """Tag a claimed report, inside report_tag's transaction (rolled back whole on any
-    error, so claims and events are written without savepoints of their own)."""
+    error, so claims and events are written without savepoints of their own).
+    has_machine_claims=False (known from the claim) saves looking for claims to replace."""
     from conflict.services.claims import claims_replace_in_transaction
     from conflict.services.events import events_merge_in_transaction
     from reports.lexicon import lexicon_current
@@ -635,24 +665,37 @@ def _tag_claimed(report: Report, *, txid: int | None = None) -> str:
     drafts = list(result.claims) if result.supported else []
     proposed = _proposed_places(report=report, result=result) if result.supported else {}
     replaced = claims_replace_in_transaction(report=report, drafts=drafts, tagger_version=version,
-                                             proposed_places=proposed, save=False)
-    # The new claims are inserted by the merge, once their events are known (no second
-    # write of every claim); the report's source (read with it) is what reconciling them weighs.
-    events_merge_in_transaction(claims=[c for c in replaced.created if c.event_id is None], txid=txid,
-                                sources={report.source_id: report.source} if report.source_id else None,
-                                unsaved=replaced.created)
-    _events_after_retag(event_ids=replaced.touched_event_ids | {c.event_id for c in replaced.kept_in_reviewed})
+                                             proposed_places=proposed, save=False,
+                                             has_machine_claims=has_machine_claims)
     if result.supported:
         report.status, report.error = Report.Status.TAGGED, ""
     else:
         report.status = Report.Status.NOT_TAGGED
         report.error = f"not tagged: the tagger does not handle the language {result.language or 'unknown'!r}"
-    # Tagging time per report, on the report, so /metrics can read it whichever process tagged it.
-    report.metadata["tag_seconds"] = round(time.perf_counter() - started, 4)
+    fields = ["language", "published", "published_inferred", "spans", "tagger_version", "tagged_at", "metadata",
+              "status", "error", "attempts", "claimed_at", "updated_at"]  # never the text: stored once, as received
+    unsent: list[bool] = []
+
+    def report_write() -> list[Write]:
+        # Tagging time per report, on the report, so /metrics can read it whichever process
+        # tagged it: up to the merge's last statement, which carries this update.
+        report.metadata["tag_seconds"] = round(time.perf_counter() - started, 4)
+        report.updated_at = timezone.now()
+        write = update_write([report], fields)
+        if write is None:
+            unsent.append(True)
+        return [write] if write else []
+
+    # The new claims are inserted by the merge, once their events are known (no second
+    # write of every claim), and the report's update goes with its last statement; the
+    # report's source (read with it) is what reconciling them weighs.
+    events_merge_in_transaction(claims=[c for c in replaced.created if c.event_id is None], txid=txid,
+                                sources={report.source_id: report.source} if report.source_id else None,
+                                unsaved=replaced.created, last_writes=report_write)
+    if unsent:
+        report.save(update_fields=fields)
+    _events_after_retag(event_ids=replaced.touched_event_ids | {c.event_id for c in replaced.kept_in_reviewed})
     log.debug("report %s: %d claims in %.3f s", report.status, len(drafts), report.metadata["tag_seconds"])
-    # Never write the text back: it is stored once, as received.
-    report.save(update_fields=["language", "published", "published_inferred", "spans", "tagger_version", "tagged_at",
-                               "metadata", "status", "error", "updated_at"])
     return report.status
 
 
@@ -686,8 +729,35 @@ def _proposed_places(*, report: Report, result: Any) -> dict[str, int]:
             names[proposal.name] = (kind or proposal.kind, proposal.context or context)
     out: dict[str, int] = {}
     for name, (kind, context) in names.items():
-        out[name] = place_propose(name=name, kind=kind, context=context, report=report).pk
+        known = _place_proposed_again(name=name, report=report)
+        out[name] = known if known is not None else place_propose(name=name, kind=kind, context=context,
+                                                                   report=report).pk
     return out
+
+
+def _place_proposed_again(*, name: str, report: Report) -> int | None:
+    """place_propose for a name the database knows, in one prepared statement (a report
+    that names a village the gazetteer lacks is seldom the first to): the place with that
+    spelling and, when it is a proposal, this report added to its TaggerProposal. None
+    when there is no such place, or its proposal is missing: place_propose does the rest."""
+    normalized = normalize_name(name)[:200]
+    rows = fetch_prepared(_PROPOSED_AGAIN_SQL, [normalized, str(Place.Status.MERGED), str(Place.Status.PROPOSED),
+                                                str(TaggerProposal.Kind.PLACE), normalized, report.pk])
+    if not rows:
+        return None
+    place_id, status, proposal_id = rows[0]
+    return place_id if status != Place.Status.PROPOSED or proposal_id is not None else None
+
+
+_PROPOSED_AGAIN_SQL = (
+    "WITH known AS (SELECT n.place_id, p.status FROM conflict_placename n JOIN conflict_place p ON p.id = n.place_id"
+    "  WHERE n.normalized = %s::text AND p.status <> %s::text ORDER BY p.status, n.place_id LIMIT 1),"
+    " proposal AS (SELECT t.id FROM conflict_taggerproposal t, known WHERE known.status = %s::text"
+    "  AND t.kind = %s::text AND t.normalized = %s::text),"
+    f" linked AS (INSERT INTO {TaggerProposal.reports.through._meta.db_table} (taggerproposal_id, report_id)"
+    "  SELECT proposal.id, %s::bigint FROM proposal ON CONFLICT DO NOTHING)"
+    " SELECT known.place_id, known.status, (SELECT id FROM proposal) FROM known"
+)
 
 
 def place_propose(*, name: str, kind: str = "", context: str = "", report: Report | None = None) -> Place:

@@ -73,6 +73,7 @@ def claims_replace_in_transaction(
     tagger_version: str,
     proposed_places: Mapping[str, int] | None = None,
     save: bool = True,
+    has_machine_claims: bool = True,
 ) -> ClaimsReplaced:
     """claims_replace without its own savepoint, for a caller whose transaction is rolled
     back whole when this raises (reports.services.report_tag): two round trips fewer.
@@ -84,7 +85,9 @@ def claims_replace_in_transaction(
     Machine claims are those with a tagger_version and no author; an editor's claims
     are never touched. `proposed_places` maps a draft's proposed place name to the
     (proposed) Place that stands for it. New claims are not merged into events here,
-    except those that return to a reviewed or rejected event.
+    except those that return to a reviewed or rejected event. has_machine_claims=False,
+    from a caller that knows the report has none (reports.services._report_claim reads it
+    with the claim), saves looking for them.
     """
     if not tagger_version:
         raise ValueError("machine claims need a tagger_version")
@@ -95,7 +98,7 @@ def claims_replace_in_transaction(
         .exclude(tagger_version="")
         .select_related("event")
         .order_by("id")
-    )
+    ) if has_machine_claims else []
     decided = [
         c for c in old
         if c.event_id and c.event.merged_into_id is None
@@ -124,7 +127,7 @@ def claims_replace_in_transaction(
                 kept.append(claim)
                 break
     if save:
-        from conflict.services.events import insert_returning_ids
+        from conflict.services.writes import insert_returning_ids
 
         insert_returning_ids(new)
     return ClaimsReplaced(created=new, deleted=deleted, touched_event_ids=touched, kept_in_reviewed=kept)

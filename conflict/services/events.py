@@ -9,25 +9,25 @@ the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Model
 from django.utils import timezone
 
 from conflict.dates import DateInterval
 from conflict.models import Actor, ChangeRecord, Claim, ClaimType, Event, EventChange, Source
 from conflict.services.history import change_record
 from conflict.services.snapshot import snapshot_value
-from conflict.services.sql import fetch_prepared
+from conflict.services.sql import fetch_prepared, model_columns, model_from_row
+from conflict.services.writes import Write, insert_returning_ids, update_write, writes_send
 
 log = logging.getLogger(__name__)
 
@@ -396,7 +396,7 @@ def events_merge(*, claims: Iterable[Claim]) -> list[Event]:
 
 def events_merge_in_transaction(
     *, claims: Iterable[Claim], txid: int | None = None, sources: dict[int, Source] | None = None,
-    unsaved: list[Claim] | None = None,
+    unsaved: list[Claim] | None = None, last_writes: Callable[[], Sequence[Write]] | None = None,
 ) -> list[Event]:
     """events_merge without its own savepoint, for a caller whose transaction is rolled
     back whole when this raises (reports.services.report_tag). `txid`, the current
@@ -404,7 +404,9 @@ def events_merge_in_transaction(
     its affiliation, as read in this transaction) save a query each. `unsaved`: new
     claims not inserted yet (claims_replace_in_transaction(save=False)), a superset of
     `claims` in their order: they are inserted once their events are known (new events
-    first), with event_id set, instead of inserted and then updated.
+    first), with event_id set, instead of inserted and then updated. `last_writes`: the
+    caller's own writes (the report's update), built as late as possible and sent with the
+    merge's last statement.
 
     Attach each claim without an event to a matching event, or start a new one.
 
@@ -412,32 +414,22 @@ def events_merge_in_transaction(
     A claim that matches a rejected event joins it, and the event stays rejected:
     the editor's decision is not revived by new machine claims.
 
-    Batched for the tagging pipeline: one locking query for the candidate events of all
-    the claims, new events created together already reconciled (with their history and
-    change-feed rows), one update of the claims, one read of the touched events' claims.
+    Batched for the tagging pipeline (conflict.services.writes): one locking query for
+    the candidate events of all the claims; the new events inserted together, already
+    reconciled; their history and change-feed rows sent with the claims; one read of the
+    touched events' claims; their update, history and change-feed rows sent together.
     """
     todo = [c for c in claims if not c.event_id and c.type != ClaimType.HELD and c.place_id is not None]
     if not todo:
-        if unsaved:
-            insert_returning_ids(unsaved)
+        writes_send(inserts=[unsaved or []], writes=last_writes() if last_writes else ())
         return []
     parents = actor_parents()
     pairs = {(c.place_id, c.type) for c in todo}
-    candidates: dict[tuple[int, str], list[Event]] = {}
-    # The claims' places and types: a few events of another (place, type) pair of the same
-    # places are read and locked too, which costs less than compiling an OR of every pair.
-    for event in (
-        Event.objects.select_for_update()
-        .filter(place_id__in={p for p, _ in pairs}, type__in={t for _, t in pairs}, merged_into__isnull=True)
-        .filter(_dates_near(todo))
-        # An auto event retired because re-tagging left it no claims is no editor's decision.
-        .exclude(status=Event.Status.REJECTED, reviewed_by__isnull=True, reject_reason=RETIRED_REASON)
-        .order_by("id")
-    ):
-        if (event.place_id, event.type) in pairs:
-            candidates.setdefault((event.place_id, event.type), []).append(event)
+    candidates: dict[tuple[int, str], list[Event | _Candidate]] = {}
+    for candidate in _candidate_events(claims=todo, pairs=pairs):
+        candidates.setdefault((candidate.place_id, candidate.type), []).append(candidate)
     # Keyed by id(event): new events have no primary key until they are saved together.
-    touched: dict[int, Event] = {}
+    touched: dict[int, Event | _Candidate] = {}
     joined: dict[int, list[Claim]] = {}
     new: list[Event] = []
     # What the claims joined so far in this call already say about each event (the stored
@@ -464,50 +456,103 @@ def events_merge_in_transaction(
                                        _running_date(view.date, claim.date))
         touched[id(match)] = match
         joined.setdefault(id(match), []).append(claim)
+    # The stored events that took claims, as model instances (the rest never become one).
+    for key, event in touched.items():
+        if isinstance(event, _Candidate):
+            touched[key] = event.model()
     # The transaction id, read once for both kinds of change-feed rows (unless given).
     txid_cache: list[int | None] = [txid] if txid is not None else []
+    inserts: list[Sequence[Model]] = []
+    writes: list[Write] = []
     if new:
-        _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents, txid=txid_cache,
-                       known_sources=sources)
-    for event in touched.values():
-        for claim in joined[id(event)]:
+        inserts += _events_create(events=new, claims={id(e): joined[id(e)] for e in new}, parents=parents,
+                                  txid=txid_cache, known_sources=sources)
+    for key, event in touched.items():
+        for claim in joined[key]:
             claim.event = event
     if unsaved is not None:
-        insert_returning_ids(unsaved)
+        inserts.append(unsaved)
     else:
-        _claims_set_event(todo)
+        writes.append(_claims_set_event(todo))
     existing = {e.pk: e for e in touched.values() if e not in new}
     if existing:
+        # Reconciling reads the touched events' claims, the new ones too: written first.
+        writes_send(inserts=inserts, writes=writes)
+        inserts, writes = [], []
         by_event: dict[int, list[Claim]] = {pk: [] for pk in existing}
         for c in _reconcile_rows(event_ids=list(existing)):
             by_event[c.event_id].append(c)  # type: ignore[arg-type]
         sources = _sources_of(c for group in by_event.values() for c in group)
-        _events_refresh(events=list(existing.values()), claims=by_event, parents=parents, sources=sources,
-                        txid=txid_cache)
+        inserts, writes = _events_refresh(events=list(existing.values()), claims=by_event, parents=parents,
+                                          sources=sources, txid=txid_cache)
+    writes_send(inserts=inserts, writes=[*writes, *(last_writes() if last_writes else ())])
     return list(touched.values())
 
 
-def _dates_near(claims: list[Claim]) -> Q:
-    """Events whose dates come within DATE_TOLERANCE_DAYS of the span of these claims'
-    dates (unknown bounds are open). The first claim to join a stored event must fit its
-    stored date (claim_fits_event), so an event further from every claim can join none;
-    leaving it out changes no match."""
-    near = Q()
-    starts = [c.date_start for c in claims]
-    ends = [c.date_end for c in claims]
+def _candidate_events(*, claims: list[Claim], pairs: set[tuple[int, str]]) -> list[_Candidate]:
+    """The events these claims could join, locked, by id: the ORM's
+    `Event.objects.select_for_update().filter(<(place, type) one of pairs>,
+    merged_into__isnull=True).filter(<dates near>).exclude(status=rejected,
+    reviewed_by__isnull=True, reject_reason=RETIRED_REASON).order_by("id")`, as one
+    prepared statement (every report runs it). An auto event retired because re-tagging
+    left it no claims is no editor's decision, so it takes no claims.
+
+    Dates near: events whose dates come within DATE_TOLERANCE_DAYS of the span of the
+    claims' dates (a bound unknown in any claim is open). The first claim to join a
+    stored event must fit its stored date (claim_fits_event), so an event further from
+    every claim can join none; leaving it out changes no match."""
     slack = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    if all(d is not None for d in ends):
-        near &= Q(date_start__isnull=True) | Q(date_start__lte=max(ends) + slack)  # type: ignore[type-var]
-    if all(d is not None for d in starts):
-        near &= Q(date_end__isnull=True) | Q(date_end__gte=min(starts) - slack)  # type: ignore[type-var]
-    return near
+    ends = [c.date_end for c in claims]
+    starts = [c.date_start for c in claims]
+    latest = max(ends) + slack if all(d is not None for d in ends) else None  # type: ignore[type-var]
+    earliest = min(starts) - slack if all(d is not None for d in starts) else None  # type: ignore[type-var]
+    ordered = sorted(pairs)
+    rows = fetch_prepared(_CANDIDATES_SQL, [
+        sorted({p for p, _ in pairs}), [p for p, _ in ordered], [t for _, t in ordered],
+        latest, latest, earliest, earliest, str(Event.Status.REJECTED), RETIRED_REASON,
+    ])
+    return [_Candidate(row) for row in rows]
+
+
+_CANDIDATES_SQL = (
+    f"SELECT {model_columns(Event, 'e')} FROM conflict_event e"
+    " WHERE e.place_id = ANY(%s::bigint[])"
+    " AND (e.place_id, e.type) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))"
+    " AND e.merged_into_id IS NULL"
+    " AND (%s::date IS NULL OR e.date_start IS NULL OR e.date_start <= %s::date)"
+    " AND (%s::date IS NULL OR e.date_end IS NULL OR e.date_end >= %s::date)"
+    " AND NOT (e.status = %s::text AND e.reviewed_by_id IS NULL AND e.reject_reason = %s::text)"
+    " ORDER BY e.id FOR UPDATE"
+)
+_EVENT_ATTNAMES = [f.attname for f in Event._meta.concrete_fields]
+_CANDIDATE_COLUMNS = {name: _EVENT_ATTNAMES.index(name) for name in
+                      ("type", "place_id", "actor1_id", "actor2_id", "date_start", "date_end", "date_precision")}
+
+
+class _Candidate:
+    """A stored event the claims may join, as read: what matching reads of it, and its
+    row, made a model instance only when a claim joins it (most candidates take none)."""
+
+    __slots__ = ("type", "place_id", "actor1_id", "actor2_id", "date", "_row")
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        at = _CANDIDATE_COLUMNS
+        self.type, self.place_id = row[at["type"]], row[at["place_id"]]
+        self.actor1_id, self.actor2_id = row[at["actor1_id"]], row[at["actor2_id"]]
+        self.date = DateInterval(row[at["date_start"]], row[at["date_end"]], row[at["date_precision"]])
+        self._row = row
+
+    def model(self) -> Event:
+        return model_from_row(Event, self._row)
 
 
 def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
-                    sources: dict[int, Source], txid: list[int | None] | None = None) -> None:
-    """event_refresh_from_claims for several events locked by the caller, written together:
-    the same version bump, history (a RETAG record each) and change-feed rows as
-    event_apply_change, in four queries instead of five per event."""
+                    sources: dict[int, Source], txid: list[int | None] | None = None,
+                    ) -> tuple[list[Sequence[Model]], list[Write]]:
+    """event_refresh_from_claims for several events locked by the caller: the same version
+    bump, history (a RETAG record each) and change-feed rows as event_apply_change,
+    returned as rows to insert and writes (conflict.services.writes) for the caller to
+    send together."""
     changed: list[tuple[Event, dict[str, Any]]] = []
     fields: set[str] = set()
     for event in events:
@@ -524,25 +569,26 @@ def _events_refresh(*, events: list[Event], claims: dict[int, list[Claim]], pare
         fields.update(changes)
         changed.append((event, before))
     if not changed:
-        return
-    _events_update(events=[e for e, _ in changed], fields=sorted(fields | {"version", "updated_at"}))
-    insert_returning_ids([
+        return [], []
+    update = _events_update(events=[e for e, _ in changed], fields=sorted(fields | {"version", "updated_at"}))
+    records = [
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.RETAG, before=before,
                      after=event_snapshot(e))
         for e, before in changed
-    ])
+    ]
     txid = _txid_once(txid)
-    insert_returning_ids([EventChange(event=e, kind=EventChange.Kind.UPDATED, txid=txid) for e, _ in changed])
+    feed = [EventChange(event=e, kind=EventChange.Kind.UPDATED, txid=txid) for e, _ in changed]
     control_recompute_on_commit(place_ids=[e.place_id for e, _ in changed])
+    return [records, feed], [update] if update else []
 
 
-def _events_update(*, events: list[Event], fields: list[str]) -> None:
-    """Write these fields of several events in one statement (UPDATE ... FROM VALUES), as
-    one plain UPDATE each would: the number of queries does not grow with the number of
-    events a report touches (bulk_update's CASE expressions cost more to build)."""
-    if len(events) == 1:
-        Event.objects.filter(pk=events[0].pk).update(**{name: getattr(events[0], name) for name in fields})
-        return
+def _events_update(*, events: list[Event], fields: list[str]) -> Write | None:
+    """The update of these fields of several events as one write (UPDATE ... FROM the rows
+    as JSON), as one plain UPDATE each would; when a value has no exact JSON form, the
+    events are updated here instead (UPDATE ... FROM VALUES) and None is returned."""
+    write = update_write(events, fields)
+    if write is not None:
+        return write
     model_fields = [Event._meta.get_field(name) for name in fields]
     row = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in model_fields) + ")"
     params: list[Any] = []
@@ -558,104 +604,16 @@ def _events_update(*, events: list[Event], fields: list[str]) -> None:
             f" AS v(id, {columns}) WHERE e.id = v.id",
             params,
         )
+    return None
 
 
-def insert_returning_ids(objs: Sequence[Any]) -> None:
-    """bulk_create for the pipeline's rows (claims, events, history, change feed), as one
-    INSERT ... VALUES ... RETURNING id: the same values (each field's pre_save and
-    get_db_prep_save, so auto_now_add stamps and JSON are as bulk_create makes them) and
-    the ids set on the objects in order, without the ORM's query compilation."""
-    if not objs:
-        return
-    model = type(objs[0])
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
-    per_statement = max(1, 60000 // len(fields))  # PostgreSQL's limit is 65,535 parameters a statement
-    if len(objs) > per_statement:
-        for start in range(0, len(objs), per_statement):
-            insert_returning_ids(objs[start:start + per_statement])
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    rows = _rows_as_json(objs, fields)
-    if rows is not None:
-        # All the rows as one JSON parameter: adapting hundreds of parameters one by one
-        # costs more of this process's CPU than the insert costs the server; the
-        # statement is the same every time, so it is prepared once per connection.
-        ids = fetch_prepared(_json_insert_sql(model), [rows])
-    else:
-        with connection.cursor() as cursor:
-            params: list[Any] = []
-            for obj in objs:
-                params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            cursor.execute(
-                f"INSERT INTO {quote(opts.db_table)} ({columns})"
-                f" VALUES {', '.join([row] * len(objs))} RETURNING {quote(opts.pk.column)}",
-                params,
-            )
-            ids = cursor.fetchall()
-    for obj, (pk,) in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-@functools.cache
-def _json_insert_sql(model: type) -> str:
-    """insert_returning_ids' statement for a model (the same for every call: built once)."""
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
-    return (f"INSERT INTO {quote(opts.db_table)} ({columns}) SELECT {columns} FROM"
-            f" jsonb_to_recordset(%s::text::jsonb) AS x({definition}) RETURNING {quote(opts.pk.column)}")
-
-
-def _rows_as_json(objs: Sequence[Any], fields: list[Any]) -> str | None:
-    """The rows to insert as a JSON array of objects keyed by column, with the values
-    bulk_create would store (pre_save, get_prep_value; dates and aware datetimes in ISO
-    form, which PostgreSQL reads back exactly); None when a value has no exact JSON form
-    (a JSON field set to None, a naive datetime, a non-finite float, another type), for
-    the caller to bind the values one by one instead."""
-    out = []
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        row = {}
-        for f in fields:
-            value = f.pre_save(obj, True)
-            if f.get_internal_type() == "JSONField":
-                if value is None or f.encoder is not None:
-                    return None
-            else:
-                value = f.get_prep_value(value)
-                if isinstance(value, dt.datetime):
-                    if value.tzinfo is None:
-                        return None
-                    value = value.isoformat()
-                elif isinstance(value, dt.date):
-                    value = value.isoformat()
-                elif value is not None and not isinstance(value, (str, int, float)):
-                    return None
-            row[f.column] = value
-        out.append(row)
-    try:
-        return json.dumps(out, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-
-
-def _claims_set_event(claims: list[Claim]) -> None:
-    """Point each claim at its event in one statement (UPDATE ... FROM VALUES)."""
-    rows = [(c.pk, c.event_id) for c in claims]
-    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Claim._meta.db_table} AS c SET event_id = v.event_id FROM (VALUES {values}) AS v(id, event_id)"
-            " WHERE c.id = v.id",
-            [x for row in rows for x in row],
-        )
+def _claims_set_event(claims: list[Claim]) -> Write:
+    """The write pointing each stored claim at its event."""
+    return Write(
+        f"UPDATE {Claim._meta.db_table} AS c SET event_id = v.event_id"
+        " FROM jsonb_to_recordset(%s::text::jsonb) AS v(id bigint, event_id bigint) WHERE c.id = v.id",
+        (json.dumps([{"id": c.pk, "event_id": c.event_id} for c in claims]),),
+    )
 
 
 def _state_of(event: Event, state: dict[int, _EventState]) -> _EventState:
@@ -664,13 +622,17 @@ def _state_of(event: Event, state: dict[int, _EventState]) -> _EventState:
 
 
 def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], parents: dict[int, int | None],
-                   txid: list[int | None] | None = None, known_sources: dict[int, Source] | None = None) -> None:
+                   txid: list[int | None] | None = None, known_sources: dict[int, Source] | None = None,
+                   ) -> list[Sequence[Model]]:
     """Create events reconciled from their (unsaved-event) claims, with the same history,
-    change-feed rows and control recompute as one-by-one creation, in a few queries."""
+    change-feed rows and control recompute as one-by-one creation: the events are
+    inserted here (their ids are needed), their history and change-feed rows returned
+    for the caller to insert with its next write."""
     from conflict.models import Place
 
     # Reconciling reads only a place's status (is_proposed).
-    places = Place.objects.only("id", "status").in_bulk({e.place_id for e in events})
+    places = {pk: Place.from_db(connection.alias, ["id", "status"], [pk, status]) for pk, status in fetch_prepared(
+        "SELECT id, status FROM conflict_place WHERE id = ANY(%s::bigint[])", [sorted({e.place_id for e in events})])}
     all_claims = [c for group in claims.values() for c in group]
     for c in all_claims:
         if c.place_id in places:
@@ -685,13 +647,14 @@ def _events_create(*, events: list[Event], claims: dict[int, list[Claim]], paren
                                            sources=sources).items():
             setattr(event, name, value)
     insert_returning_ids(events)
-    insert_returning_ids([
+    records = [
         ChangeRecord(object_type="event", object_id=e.pk, action=ChangeRecord.Action.CREATE, after=event_snapshot(e))
         for e in events
-    ])
+    ]
     txid = _txid_once(txid)
-    insert_returning_ids([EventChange(event=e, kind=EventChange.Kind.CREATED, txid=txid) for e in events])
+    feed = [EventChange(event=e, kind=EventChange.Kind.CREATED, txid=txid) for e in events]
     control_recompute_on_commit(place_ids=[e.place_id for e in events])
+    return [records, feed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -734,17 +697,31 @@ _RECONCILE_COLUMNS = ("id", "event_id", "report_id", "place_id", "type", "date_s
                       "place__status", "report__duplicate_of_id", "report__near_duplicate_of_id")
 
 
+# Claims' own columns, then their report's and place's, for _RECONCILE_COLUMNS.
+_RECONCILE_SQL = (
+    "SELECT " + ", ".join(f"c.{name}" for name in _RECONCILE_COLUMNS[:13])
+    + ", r.source_id, p.status, r.duplicate_of_id, r.near_duplicate_of_id"
+    " FROM conflict_claim c JOIN reports_report r ON r.id = c.report_id"
+    " LEFT JOIN conflict_place p ON p.id = c.place_id"
+    " WHERE c.event_id = ANY(%s::bigint[]) ORDER BY c.report_id, c.span_start, c.id"
+)
+
+
 def _reconcile_rows(*, event_ids: list[int]) -> list[_ReconcileClaim]:
+    """The claims of these events, as event_reconcile reads them (one prepared statement)."""
     from conflict.models import Place
 
     out = []
     names = _RECONCILE_COLUMNS[:13]
+    flags_field, casualties_field = Claim._meta.get_field("flags"), Claim._meta.get_field("casualties")
     reports: dict[int, _Ref] = {}
-    for values in (Claim.objects.filter(event_id__in=event_ids).order_by("report_id", "span_start")
-                   .values_list(*_RECONCILE_COLUMNS)):
+    for values in fetch_prepared(_RECONCILE_SQL, [event_ids]):
         c = _ReconcileClaim()
         for name, value in zip(names, values[:13], strict=True):
             setattr(c, name, value)
+        # JSON arrives as text from a raw statement, as the ORM would decode it.
+        c.flags = flags_field.from_db_value(c.flags, None, connection)
+        c.casualties = casualties_field.from_db_value(c.casualties, None, connection)
         report = reports.get(c.report_id)
         if report is None:
             report = reports[c.report_id] = _Ref(source_id=values[13], duplicate_of_id=values[15],
