@@ -257,3 +257,69 @@ def test_a_failure_after_the_tagging_is_committed_leaves_the_report_tagged(monke
     assert report.error == ""
     assert report.attempts == 1
     assert Claim.objects.filter(report=report).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # two connections, each committing for real
+def test_a_report_being_tagged_elsewhere_is_skipped_once_that_tagging_commits(tagger):
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    report = _ingest(TWO_EVENTS, published="2018-12-14")
+    # Another worker has claimed the report: its transaction holds the row lock.
+    other = psycopg.connect(**connection.get_connection_params())
+    other.execute("SELECT id FROM reports_report WHERE id = %s FOR NO KEY UPDATE", [report.pk])
+    outcome: list[str] = []
+
+    def second_delivery() -> None:
+        try:
+            outcome.append(report_tag(report_id=report.pk))
+        finally:
+            connection.close()
+
+    waiting = threading.Thread(target=second_delivery)
+    waiting.start()
+    waiting.join(timeout=1.5)
+    assert waiting.is_alive(), "the second delivery waits for the first tagging's lock"
+    other.execute("UPDATE reports_report SET status = 'tagged' WHERE id = %s", [report.pk])
+    other.commit()
+    other.close()
+    waiting.join(timeout=30)
+    assert outcome == ["skipped"]
+    assert not Claim.objects.filter(report=report).exists(), "the second delivery wrote nothing"
+
+
+@pytest.mark.django_db
+def test_a_proposed_place_whose_proposal_is_gone_gets_a_new_one_from_the_next_report(tagger, monkeypatch):
+    text = "The SDF captured the village of Kharab Zuwayn from ISIS on 3 December 2018.\n"
+    draft = ClaimDraft(type="capture", span=(0, len(text) - 1), quote=text[:-1], proposed_place="Kharab Zuwayn",
+                       proposed_place_kind="village", date=DateInterval.day(dt.date(2018, 12, 3)))
+    monkeypatch.setattr("reports.tagging.tag", lambda t, **kw: TagResult(
+        "en", True, kw["published"], False, [draft], [], [], [], "rules-test"))
+    first = _ingest(text, published="2018-12-14")
+    report_tag(report_id=first.pk)
+    place = Place.objects.get(name="Kharab Zuwayn")
+    TaggerProposal.objects.filter(place=place).delete()
+    second = _ingest(text + "Again.", origin="file:2.txt", published="2018-12-14")
+    report_tag(report_id=second.pk)
+    proposal = TaggerProposal.objects.get(kind="place", normalized="kharab zuwayn")
+    assert proposal.place == place and list(proposal.reports.all()) == [second]
+    assert Claim.objects.get(report=second).place == place
+
+
+@pytest.mark.django_db
+def test_a_confirmed_place_named_by_a_proposal_is_linked_without_a_proposal(tagger, monkeypatch):
+    text = "The SDF captured the village of Kharab Zuwayn from ISIS on 3 December 2018.\n"
+    draft = ClaimDraft(type="capture", span=(0, len(text) - 1), quote=text[:-1], proposed_place="Kharab Zuwayn",
+                       proposed_place_kind="village", date=DateInterval.day(dt.date(2018, 12, 3)))
+    monkeypatch.setattr("reports.tagging.tag", lambda t, **kw: TagResult(
+        "en", True, kw["published"], False, [draft], [], [], [], "rules-test"))
+    first = _ingest(text, published="2018-12-14")
+    report_tag(report_id=first.pk)
+    place = Place.objects.get(name="Kharab Zuwayn")
+    Place.objects.filter(pk=place.pk).update(status=Place.Status.CONFIRMED)
+    second = _ingest(text + "Again.", origin="file:2.txt", published="2018-12-14")
+    report_tag(report_id=second.pk)
+    assert Claim.objects.get(report=second).place == place
+    assert list(TaggerProposal.objects.get(place=place).reports.all()) == [first], "a confirmed place needs no proposal"
