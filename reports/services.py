@@ -380,7 +380,15 @@ def near_duplicate_find(*, sketch: list[str], exclude_id: int | None = None) -> 
     for pk, near_of, dup_of, other in candidates:
         if isinstance(other, str):
             other = json.loads(other)
-        score = _sketch_jaccard(sketch, mine, other if isinstance(other, list) else [])
+        if not isinstance(other, list):
+            continue
+        # The estimate counts shared hashes among the k smallest of both sketches, so it is
+        # at most the share of all hashes they share: a candidate sharing too few (most of
+        # them) is passed over without the sort.
+        k = min(SKETCH_SIZE, len(sketch), len(other))
+        if not k or len(mine.intersection(other)) < NEAR_DUPLICATE_JACCARD * k:
+            continue
+        score = _sketch_jaccard(sketch, mine, other)
         if score >= NEAR_DUPLICATE_JACCARD and (best is None or score > best[0]):
             best = (score, near_of or dup_of or pk)
     return Report.objects.get(pk=best[1]) if best else None
