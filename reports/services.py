@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -259,8 +259,7 @@ def report_ingest_raw(*, raw: RawReport, queue_tagging: bool = True) -> IngestRe
             if seen.first_id is None:
                 report.near_duplicate_of = near_duplicate_find(sketch=report.metadata.get("sketch") or [],
                                                                exclude_id=report.pk)
-            report.save()
-            report_sketch_keys_store(report_id=report.pk, sketch=report.metadata.get("sketch") or [])
+            _report_store(report)
             if queue_tagging:
                 _queue_tag(report.pk)
     except IntegrityError:
@@ -333,6 +332,34 @@ def sketch_key(h: str) -> int:
     `('x' || h)::bit(64)::bigint` gives (migration 0004 fills the table that way)."""
     value = int(h, 16)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _report_store(report: Report) -> None:
+    """Save an ingested report and index its sketch keys (report_sketch_keys_store); a new
+    report in one prepared statement, with the values report.save() would insert."""
+    if report.pk is not None:  # a failed attempt filled in
+        report.save()
+        report_sketch_keys_store(report_id=report.pk, sketch=report.metadata.get("sketch") or [])
+        return
+    fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(report, True), connection) for f in fields]
+    [(pk,)] = fetch_prepared(_REPORT_INSERT_SQL, [*values, _sketch_keys(report.metadata.get("sketch") or [])])
+    report.pk = pk
+    report._state.adding = False
+    report._state.db = connection.alias
+
+
+def _report_insert_sql() -> str:
+    quote = connection.ops.quote_name
+    fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+    return (f"WITH r AS (INSERT INTO reports_report ({columns}) VALUES ({values}) RETURNING id),"
+            " k AS (INSERT INTO reports_reportsketchkey (report_id, key) SELECT r.id, k FROM r"
+            " CROSS JOIN unnest(%s::bigint[]) AS k ON CONFLICT DO NOTHING) SELECT id FROM r")
+
+
+_REPORT_INSERT_SQL = _report_insert_sql()
 
 
 def _sketch_keys(sketch: list[str]) -> list[int]:
