@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+_TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 
 
 def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -27,7 +28,9 @@ def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall() if cursor.description else []
+        # The result's status, not cursor.description, which builds a Column for every column.
+        result = cursor.pgresult
+        return cursor.fetchall() if result is not None and result.status == _TUPLES_OK else []
 
 
 @functools.cache
