@@ -244,8 +244,10 @@ class Event(DatedModel):
                                db_index=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AUTO)
     confidence = models.FloatField(default=0.5)
+    # Sparse keys (merged_into, reviewed_by) are indexed where set only (Meta.indexes):
+    # nearly every event has neither, and a full index would cost every write.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_events"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_events", db_index=False
     )
     reject_reason = models.TextField(blank=True)
     # Where the claims disagree (dates, actors), as shown to readers: a list of
@@ -257,7 +259,7 @@ class Event(DatedModel):
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -272,6 +274,8 @@ class Event(DatedModel):
             models.Index(fields=["date_start", "id"], name="event_date_id"),
             models.Index(fields=["actor1", "date_start"], name="event_actor1_date"),
             models.Index(fields=["actor2", "date_start"], name="event_actor2_date"),
+            models.Index(fields=["merged_into"], name="event_merged_into", condition=Q(merged_into__isnull=False)),
+            models.Index(fields=["reviewed_by"], name="event_reviewed_by", condition=Q(reviewed_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -291,13 +295,14 @@ class Claim(DatedModel):
     span_end = models.PositiveIntegerField()
     quote = models.TextField()
     speaker = models.CharField(max_length=200, blank=True, help_text="who says it: the outlet, or a party it quotes")
+    # Sparse keys (speaker_actor, created_by) are indexed where set only (Meta.indexes).
     speaker_actor = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_spoken"
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_spoken", db_index=False
     )
     # Set for machine claims; an editor's claim has tagger_version "" and created_by set.
     tagger_version = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Spans of the parts (place, actors, date, trigger) inside the report text.
     evidence = models.JSONField(default=dict, blank=True)
@@ -310,6 +315,9 @@ class Claim(DatedModel):
         indexes = [
             models.Index(fields=["place", "type"], name="claim_place_type"),
             models.Index(fields=["report", "span_start"], name="claim_report_span"),
+            models.Index(fields=["speaker_actor"], name="claim_speaker_actor",
+                         condition=Q(speaker_actor__isnull=False)),
+            models.Index(fields=["created_by"], name="claim_created_by", condition=Q(created_by__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(span_end__gte=models.F("span_start")), name="claim_span_order"),
@@ -405,18 +413,24 @@ class ChangeRecord(models.Model):
     object_type = models.CharField(max_length=20)  # "event", "claim", "place", "actor", "report"
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
+    # user and undoes are indexed where set only (Meta.indexes): the tagger's records have neither.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     at = models.DateTimeField(auto_now_add=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
-    undoes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by")
+    undoes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by",
+                               db_index=False)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="change_object_at")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="change_object_at"),
+            models.Index(fields=["user"], name="change_user", condition=Q(user__isnull=False)),
+            models.Index(fields=["undoes"], name="change_undoes", condition=Q(undoes__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
@@ -437,12 +451,17 @@ class EventChange(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    merged_into = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_into = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)  # indexed where set only: few rows are merges
     txid = models.BigIntegerField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["merged_into"], name="eventchange_merged_into",
+                         condition=Q(merged_into__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} event {self.event_id}"
