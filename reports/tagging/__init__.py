@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from typing import NamedTuple
 
 from conflict.dates import DateInterval
 
@@ -36,7 +37,7 @@ from .events import (
 )
 from .language import detect_language, is_supported
 from .lexicon import DATA_DIR, Matcher, get_matcher, read_actors_json
-from .normalize import ascii_lower, normalize_text
+from .normalize import ascii_lower, caseless, lowered_matches, normalize_text
 from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
@@ -116,6 +117,30 @@ _HEAD_GAP = re.compile(r"\s+(?:(?:members|fighters|militants|units|forces|troops
                        r"(?:and\s+(?:jets|warplanes|aircraft|drones|helicopters|artillery|warships)\s+)?$", re.I)
 
 
+class _Rx(NamedTuple):
+    """The IGNORECASE patterns searched over windows of the text, the hot ones."""
+
+    casualty_period: re.Pattern
+    other_event_date: re.Pattern
+    speech_date: re.Pattern
+    same_day: re.Pattern
+    ongoing: re.Pattern
+    anaphoric_place: re.Pattern
+    after_period: re.Pattern
+    relative_where: re.Pattern
+    relative_before: re.Pattern
+    against_before: re.Pattern
+    break_siege: re.Pattern
+    since_before: re.Pattern
+    repelled: re.Pattern
+
+
+_RX = _Rx(_CASUALTY_PERIOD, _OTHER_EVENT_DATE, _SPEECH_DATE, _SAME_DAY, _ONGOING, _ANAPHORIC_PLACE, _AFTER_PERIOD,
+          _RELATIVE_WHERE, _RELATIVE_BEFORE, _AGAINST_BEFORE, _BREAK_SIEGE, _SINCE_BEFORE, _REPELLED)
+# the same without IGNORECASE, for the ASCII-lowercased text (see lowered_matches)
+_RX_LOW = _Rx(*map(caseless, _RX))
+
+
 def tag(text: str, *, published: dt.date | None, lexicon: Lexicon, title: str = "",
         outlet_actor_id: int | None = None) -> TagResult:
     """`outlet_actor_id`: the actor whose own media published the report (SANA: the Syrian government;
@@ -140,6 +165,11 @@ class _Tagger:
     def run(self, lang: str) -> TagResult:
         nt, m = self.nt, self.m
         self.low = ascii_lower(nt)
+        # IGNORECASE costs the regex engine 2-3x: the hot patterns run without it on the lowercased text, unless
+        # that could find other spans (lowered_matches). low_rx: that text, or None, for the helpers taking one;
+        # rx and rt: the patterns of _Rx and the text (same offsets) they run on.
+        self.low_rx: str | None = self.low if lowered_matches(nt) else None
+        self.rx, self.rt = (_RX, nt) if self.low_rx is None else (_RX_LOW, self.low_rx)
         self.exprs: list[DateExpr] = find_dates(nt, self.low)
         pub, inferred, resolve_pub = self.published, False, self.published
         if pub is None:
@@ -162,9 +192,10 @@ class _Tagger:
         self.title_end = self._title_end()
         fm = _FOOTER.search(nt)
         self.footer_start = fm.start() if fm else len(nt)
-        self.places: list[PlaceMention] = find_places(nt, self.hits, m)
+        self.places: list[PlaceMention] = find_places(nt, self.hits, m, self.low_rx)
         self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents,
-                                                      top_actor(m, self.outlet_actor) if self.outlet_actor else None)
+                                                      top_actor(m, self.outlet_actor) if self.outlet_actor else None,
+                                                      self.low_rx)
         self.sides = Sides(self.actors)
         # sorted starts, for slicing by position instead of scanning
         self.place_starts = [p.start for p in self.places]
@@ -174,6 +205,9 @@ class _Tagger:
         self.hit_starts = [h.start for h in self.hits]
         self.expr_para = [self._para_of(e.start) for e in self.exprs]
         self._acts_cache: dict[int, list[ActorMention]] = {}
+        self._sent_dates: dict[int, tuple[int, list, list]] = {}
+        self._owners: dict[tuple[int, int], Trigger | None] = {}
+        self.lead_para = next((s.para for s in self.sents if s.start >= self.title_end), 0)
         self._breaks: dict = {}
         self._attacker: dict[int, int] = {}
         self._against: dict[int, bool] = {}
@@ -266,7 +300,8 @@ class _Tagger:
             if not trigs:
                 continue
             # no place in the sentence and nothing that points back to one: no claim can come of it
-            if not self._places_in(sent.start, sent.end) and not _ANAPHORIC_PLACE.search(self.nt, sent.start, sent.end):
+            if not self._places_in(sent.start, sent.end) and \
+                    not self.rx.anaphoric_place.search(self.rt, sent.start, sent.end):
                 continue
             cas = None
             for i, t in enumerate(trigs):
@@ -310,12 +345,12 @@ class _Tagger:
             return []  # "a car bomb workshop", "attack drones": the trigger word names a thing here
         if t.type == "capture" and t.lemma == "take" and _MOVED_AFTER.match(nt, t.end):
             return []  # "the families were taken towards areas held by the group": moved, not captured
-        cs, ce = clause_bounds(nt, sent.start, sent.end, t.start, self._breaks)
+        cs, ce = clause_bounds(nt, sent.start, sent.end, t.start, self._breaks, self.low_rx)
         low_t = t.text.lower()
         if t.type in ("clash", "attack", "siege") and not low_t.endswith("ed") and \
                 (not low_t.endswith("ing") or low_t in ("fighting", "shelling", "bombing")):
             earlier = [x for x in self.trigs_by_sent.get(sent.index, ()) if x.end <= t.start]
-            if _AFTER_PERIOD.search(nt, max(sent.start, t.start - 45), t.start) and \
+            if self.rx.after_period.search(self.rt, max(sent.start, t.start - 45), t.start) and \
                     any(x.type in ("capture", "withdrawal") for x in earlier):
                 # "captured Hajin after a week of street fighting", "fled towards X after heavy clashes": the
                 # lead-up of the capture or retreat, told once (and not at the place fled to)
@@ -324,10 +359,10 @@ class _Tagger:
                     any(x.type == "attack" for x in earlier):
                 return []  # "ISIS attacked positions near X ... before the assault was repelled": the same attack
         typ, frame = t.type, t.frame
-        fact = factuality(nt, t, cs, ce) if typ != "held" else "fact"
+        fact = factuality(nt, t, cs, ce, self.low_rx) if typ != "held" else "fact"
         if fact == "nonfact":
             return []
-        if typ == "siege" and _BREAK_SIEGE.search(nt, max(cs, t.start - 40), t.start):
+        if typ == "siege" and self.rx.break_siege.search(self.rt, max(cs, t.start - 40), t.start):
             typ, frame = "advance", "breaksiege"  # "broke the siege of X": the breaker advances
         if fact == "operation" or (t.lemma == "clear" and _OPERATION_AFTER.match(nt, t.end)):
             typ, frame = "advance", "act"  # "the operation to capture X", "a clearing operation in X"
@@ -354,7 +389,7 @@ class _Tagger:
         group = self._group_after(t, window_end) if direction == "after" else self._group_before(t, cs)
         if frame == "held" and direction == "after" and _HELD_NEARBY.match(nt, t.end, window_end):
             return []
-        rel = _RELATIVE_WHERE.search(nt, max(sent.start, t.start - 60), t.start) if not group or \
+        rel = self.rx.relative_where.search(self.rt, max(sent.start, t.start - 60), t.start) if not group or \
             direction == "before" else None
         if rel:  # "Baghuz Fawqani, the last town in which the mercenaries are besieged"
             p = self._last_place_before(rel.start(), rel.start() - 60)
@@ -371,7 +406,7 @@ class _Tagger:
             # an advance only right at the trigger ("advances east of Hajin")
             group = self._group_after(t, window_end if typ != "advance" else min(window_end, t.end + 30),
                                       locators_ok=True)
-        if typ == "advance" and _SINCE_BEFORE.search(nt, max(cs, t.start - 40), t.start) and \
+        if typ == "advance" and self.rx.since_before.search(self.rt, max(cs, t.start - 40), t.start) and \
                 all(p.kind == "region" for p in group):
             return []  # "killed since it launched its offensive in the area": a time anchor, not news
         if not group and typ in ("siege", "clash", "attack", "airstrike", "withdrawal", "advance", "arrest"):
@@ -380,7 +415,8 @@ class _Tagger:
                 group = self._scene(group)
         if not group and direction == "before" and typ == "capture":
             group = self._group_after(t, window_end)
-        if not group and direction == "after" and _RELATIVE_BEFORE.search(nt, max(cs, t.start - 60), t.start):
+        if not group and direction == "after" and \
+                self.rx.relative_before.search(self.rt, max(cs, t.start - 60), t.start):
             group = self._group_before(t, cs)  # "the Omar oil field, which the SDF seized in 2017"
         if not group and t.lemma == "storm":
             group = self._group_after(t, window_end, locators_ok=True)
@@ -428,7 +464,7 @@ class _Tagger:
             if p is not None:
                 group = [p]
         if not group:
-            am = _ANAPHORIC_PLACE.search(nt, sent.start, sent.end)
+            am = self.rx.anaphoric_place.search(self.rt, sent.start, sent.end)
             if am:
                 kinds = _ANAPHOR_KINDS.get(" ".join(am.group(1).lower().split()))
                 p = self._last_place_before(am.start(), sent.start - 500, kinds)
@@ -438,7 +474,7 @@ class _Tagger:
             return []
         # ---- actors
         a1, a2, a1_span = self._roles(sent, t, frame, v, cs, ce, window_end)
-        if typ == "attack" and _REPELLED.search(nt, max(cs, t.start - 45), t.start) and \
+        if typ == "attack" and self.rx.repelled.search(self.rt, max(cs, t.start - 45), t.start) and \
                 (a1_span is None or a1_span[0] < t.start):  # not "repelled an attack by ISIS"
             # "the SDF repelled an attack": the attacker is the other side, the one just said to attack if any
             named = next((a for a in self.actors[bisect_left(self.actor_starts, max(cs, t.start - 40)):
@@ -528,7 +564,7 @@ class _Tagger:
         if acts is None:
             acts = self._acts_cache[sent.index] = self.actors[bisect_left(self.actor_starts, sent.start):
                                                               bisect_left(self.actor_starts, sent.end)]
-        nt = self.nt
+        nt, low = self.nt, self.low_rx
 
         against_cache = self._against
 
@@ -537,7 +573,7 @@ class _Tagger:
             if r is None:
                 w = self.low[max(sent.start, a.start - 40):a.start]
                 r = against_cache[a.start] = ("against" in w or " vs" in w or "versus" in w) and \
-                    bool(_AGAINST_BEFORE.search(nt, max(sent.start, a.start - 40), a.start))
+                    bool(self.rx.against_before.search(self.rt, max(sent.start, a.start - 40), a.start))
             return r
 
         def adjacent():
@@ -605,7 +641,7 @@ class _Tagger:
             if pair:
                 a1, a2 = pair
             else:
-                verbal = is_verb(nt, t, sent.start) or support_verb_before(nt, t, sent.start)
+                verbal = is_verb(nt, t, sent.start, low) or support_verb_before(nt, t, sent.start, low)
                 a1 = adjacent() or (subj_before() if verbal else None)
                 a2 = after_prep({"with", "against"})
         elif frame == "held":
@@ -646,11 +682,12 @@ class _Tagger:
                 a2 = None  # "declaring that the village of Baghuz ... had been liberated": the place is the subject
             a1 = after_prep({"by"})
         else:
-            verbal = t.type == "capture" or is_verb(nt, t, sent.start) or support_verb_before(nt, t, sent.start) \
-                or bool(_POSSESSIVE_BEFORE.search(nt, max(sent.start, t.start - 12), t.start))
+            verbal = t.type == "capture" or is_verb(nt, t, sent.start, low) or \
+                support_verb_before(nt, t, sent.start, low) or \
+                bool(_POSSESSIVE_BEFORE.search(nt, max(sent.start, t.start - 12), t.start))
             if t.type == "airstrike":
-                verbal = bool(_STRIKE_VERB.search(t.text)) or support_verb_before(nt, t, sent.start) or \
-                    (t.text.lower().endswith(("ed", "ing")) and is_verb(nt, t, sent.start))
+                verbal = bool(_STRIKE_VERB.search(t.text)) or support_verb_before(nt, t, sent.start, low) or \
+                    (t.text.lower().endswith(("ed", "ing")) and is_verb(nt, t, sent.start, low))
             if _AIRCRAFT_FIRST.match(t.text):  # "Israeli jets struck": the side is the word before, or no one
                 # ... or the one whose aircraft they are ("the coalition said its aircraft had hit")
                 verbal = bool(_POSSESSIVE_BEFORE.search(nt, max(sent.start, t.start - 12), t.start))
@@ -749,44 +786,59 @@ class _Tagger:
         return None
 
     # ---------------------------------------------------------------- dates
-    def _date_for(self, sent: Sentence, t: Trigger):
-        cs, ce = clause_bounds(self.nt, sent.start, sent.end, t.start, self._breaks)
+    def _owner(self, sent: Sentence, i: int) -> Trigger | None:
+        """The trigger the date expression i belongs to: "X captured Y on Thursday" (the last trigger before it
+        in its clause), else "On Thursday, X captured Y" (the first after it), else the nearest."""
+        key = (sent.index, i)
+        if key in self._owners:  # per report: every claim of the sentence asks about the same expressions
+            return self._owners[key]
+        e = self.exprs[i]
         trigs = self.trigs_by_sent.get(sent.index, [])
-
-        def owner(e):
-            # the trigger a date expression belongs to: "X captured Y on Thursday" (the last trigger before it
-            # in its clause), else "On Thursday, X captured Y" (the first after it), else the nearest
-            if not trigs:
-                return None
+        found = None
+        if trigs:
             before = []
             for x in trigs:
                 if x.end <= e.start:
-                    xcs, xce = clause_bounds(self.nt, sent.start, sent.end, x.start, self._breaks)
+                    xcs, xce = clause_bounds(self.nt, sent.start, sent.end, x.start, self._breaks, self.low_rx)
                     if xcs <= e.start < xce:
                         before.append(x)
             if before:
-                return before[-1]
-            after = [x for x in trigs if x.start >= e.end]
-            if after:
-                return after[0]
-            return min(trigs, key=lambda x: abs(x.start - e.start))
+                found = before[-1]
+            else:
+                after = [x for x in trigs if x.start >= e.end]
+                found = after[0] if after else min(trigs, key=lambda x: abs(x.start - e.start))
+        self._owners[key] = found
+        return found
 
+    def _sentence_dates(self, sent: Sentence) -> tuple[int, list, list]:
+        """(index of the sentence's first expression, the expressions that can date its claims, those that date
+        a statement in it), whatever the trigger; per report, as each claim of the sentence asks again."""
+        got = self._sent_dates.get(sent.index)
+        if got is not None:
+            return got
+        nt, rx, rt = self.nt, self.rx, self.rt
         lo, hi = bisect_left(self.expr_starts, sent.start), bisect_left(self.expr_starts, sent.end)
-        inside = [(i, self.exprs[i]) for i in range(lo, hi)
-                  if not _CASUALTY_PERIOD.search(self.nt, max(sent.start, self.exprs[i].start - 80),
-                                                 self.exprs[i].start)]
+        inside = [(i, e) for i, e in enumerate(self.exprs[lo:hi], lo)
+                  if not rx.casualty_period.search(rt, max(sent.start, e.start - 80), e.start)]
         inside = [(i, e) for i, e in inside
-                  if not _OTHER_EVENT_DATE.search(self.nt, max(sent.start, e.start - 25), e.start)]
-        dateline = [(i, e) for i, e in inside if e.start - sent.start < 60 and _DATELINE_AFTER.match(self.nt, e.end)]
+                  if not rx.other_event_date.search(rt, max(sent.start, e.start - 25), e.start)]
+        dateline = [(i, e) for i, e in inside if e.start - sent.start < 60 and _DATELINE_AFTER.match(nt, e.end)]
         if dateline and len(inside) > len(dateline):
             # "DEIR EZ-ZOR (JANUARY 9, 2019) – ... captured X on January 8": the dateline dates the report
             inside = [ie for ie in inside if ie not in dateline]
         # "..., a spokesman said on Monday": the day of the statement bounds every claim of the sentence
-        speech = [(i, e) for i, e in inside if _SPEECH_DATE.search(self.nt, max(sent.start, e.start - 45), e.start)]
+        speech = [(i, e) for i, e in inside if rx.speech_date.search(rt, max(sent.start, e.start - 45), e.start)]
         inside = [ie for ie in inside if ie not in speech]
+        got = self._sent_dates[sent.index] = (lo, inside, speech)
+        return got
+
+    def _date_for(self, sent: Sentence, t: Trigger):
+        cs, ce = clause_bounds(self.nt, sent.start, sent.end, t.start, self._breaks, self.low_rx)
+        lo, inside, speech = self._sentence_dates(sent)
         vague = [(i, e) for i, e in inside if e.vague]
         others = [(i, e) for i, e in inside if not e.vague and cs <= e.start and e.end <= t.start]
-        inside = [(i, e) for i, e in inside if (o := owner(e)) is None or (o.start, o.end) == (t.start, t.end)]
+        inside = [(i, e) for i, e in inside
+                  if (o := self._owner(sent, i)) is None or (o.start, o.end) == (t.start, t.end)]
         if not inside and vague:
             inside = vague
         if not inside and others:
@@ -801,7 +853,7 @@ class _Tagger:
         if self.resolve_pub is None:
             return DateInterval.unknown(), None, []
         # the governing period of the paragraph, or of the lead
-        lead_para = next((s.para for s in self.sents if s.start >= self.title_end), 0)
+        lead_para = self.lead_para
         best = None
         for i in range(lo):
             e = self.exprs[i]
@@ -813,12 +865,12 @@ class _Tagger:
         if best:
             i, e = best
             return self.intervals[i], [e.start, e.end], []
-        same = _SAME_DAY.search(self.nt, cs, ce)
+        same = self.rx.same_day.search(self.rt, cs, ce)
         if same:  # "later on the same day": the day of the last dated statement before
             for i in range(lo - 1, -1, -1):
                 if self.intervals[i].precision == "day" and self.exprs[i].start >= self.title_end:
                     return self.intervals[i], [same.start(), same.end()], []
-        if sent.para == lead_para or _ONGOING.search(self.nt, cs, ce):
+        if sent.para == lead_para or self.rx.ongoing.search(self.rt, cs, ce):
             # the lead of a dated report, or what is going on ("continued clashes", "has now reached"): the days
             # up to the publication
             return DateInterval(self.resolve_pub - dt.timedelta(days=6), self.resolve_pub, "week"), None, []

@@ -6,10 +6,12 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
 from .lexicon import Hit, Matcher
+from .normalize import caseless
 
 _PREPS = frozenset("""of from against on by with between to toward towards for at in into upon over under than near
 like as versus vs among amongst about across behind beside besides without within through throughout via onto
@@ -27,8 +29,9 @@ _ALLIANCE_WORDS = re.compile(r"\balliance\b", re.I)
 _BARE_GENERIC = re.compile(r"(?:the\s+)?(terrorists|mercenaries|militants|jihadists|extremists)")
 _NOUN_TAIL = re.compile(r"[\w/)-]\s+(terrorists|mercenaries|militants|jihadists|extremists)$")
 _HEAD_NOUNS = frozenset({"factions", "rebels", "militias", "militiamen", "gunmen"})
-_SPEECH = re.compile(r"\b(?:said|says|told|claimed|claims|reported|reports|announced|stated|tweeted|confirmed|"
-                        r"added|noted|according to|quoted|statement)\b", re.I)
+_SPEECH_WORDS = ("said", "says", "told", "claimed", "claims", "reported", "reports", "announced", "stated", "tweeted",
+                 "confirmed", "added", "noted", "according to", "quoted", "statement")
+_SPEECH = re.compile(r"\b(?:" + "|".join(_SPEECH_WORDS) + r")\b", re.I)
 _SPOKES = re.compile(r"^\s*(?:'s\s+)?(?:spokesperson|spokesman|spokeswoman|official|officials|commander|"
                         r"media (?:center|centre|office)|press office|statement)\b", re.I)
 _WORDS = re.compile(r"[^\W\d_][\w'-]*|\d+(?:[.,]\d+)*|[,;:(\"]")
@@ -50,6 +53,16 @@ class ActorMention:
 
 
 def top_actor(matcher: Matcher, actor_id: int | None) -> int | None:
+    # asked for every actor mention; the answer depends on the lexicon only, so it is kept on the matcher
+    tops: dict[int | None, int | None] | None = getattr(matcher, "tops", None)
+    if tops is None:
+        tops = matcher.tops = {}
+    if actor_id not in tops:
+        tops[actor_id] = _top_actor(matcher, actor_id)
+    return tops[actor_id]
+
+
+def _top_actor(matcher: Matcher, actor_id: int | None) -> int | None:
     seen = set()
     while actor_id is not None and actor_id not in seen:
         seen.add(actor_id)
@@ -65,13 +78,33 @@ def _subject_like(text: str, start: int, sent_start: int) -> bool:
 
 
 def _subject_roles(text: str, start: int, sent_start: int) -> tuple[bool, bool]:
-    """(subject-like, and at the head of a clause), from one look at the words before `start`."""
-    words = _WORDS.findall(text[max(sent_start, start - 120):start])
+    """(subject-like, and at the head of a clause), from one look at the words of the 120 characters before
+    `start` (within the sentence)."""
+    ws = max(sent_start, start - 120)
+    # The last few words decide: read the last 60 characters first, cut after a space (no word straddles the
+    # cut, so they are the last words of the whole window too); the whole window only when the decision could
+    # look further back than they reach (eight words before the deciding one).
+    sp = text.rfind(" ", ws, start - 60)
+    if sp >= 0:
+        words = _WORDS.findall(text[sp + 1:start])
+        i = _last_unskipped(words)
+        if i >= 8:
+            return _roles_of(words, i)
+    words = _WORDS.findall(text[ws:start])
+    i = _last_unskipped(words)
+    if i < 0:
+        return True, True
+    return _roles_of(words, i)
+
+
+def _last_unskipped(words: list[str]) -> int:
     i = len(words) - 1
     while i >= 0 and words[i].lower() in _SKIP:
         i -= 1
-    if i < 0:
-        return True, True
+    return i
+
+
+def _roles_of(words: list[str], i: int) -> tuple[bool, bool]:
     w = words[i].lower()
     return _subject_word(words, i, w), w in _CLAUSE_HEAD
 
@@ -108,6 +141,7 @@ _DEMONYM_NP = re.compile(r"\b(?P<dem>Turkish|Russian|Iraqi|Iranian|Israeli|Ameri
                          r"|\b(?:warplanes|jets|aircraft|drones|planes|helicopters)\s*,?\s+(?:believed|thought|"
                          r"suspected|said|likely)\s+(?:to\s+(?:be|have\s+been)\s+)?"
                          r"(?P<dem2>Turkish|Russian|Iraqi|Iranian|Israeli|American)\b")
+_DEMONYM_FIRST = (*_DEMONYMS, "warplanes", "jets", "aircraft", "drones", "planes", "helicopters")
 # "U.S.-backed Syrian militias", "Turkish-backed rebels": the side backed by the named one
 _BACKED_NP = re.compile(r"^\.?-?\s*(?:backed|supported|sponsored)\s+(?:[A-Za-z-]+\s+){0,2}?"
                         r"(?:forces|fighters|militias?|rebels|groups?|factions|troops|alliance|opposition|"
@@ -148,13 +182,15 @@ def _relations(matcher: Matcher) -> tuple[dict[int, int], dict[str, int]]:
 
 
 def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
-                self_actor: int | None = None) -> list[ActorMention]:
+                self_actor: int | None = None, low: str | None = None) -> list[ActorMention]:
+    """`low`: ascii_lower(text), when lowered_matches(text)."""
+    rx, t = (_RX, text) if low is None else (_RX_LOW, low)
     out: list[ActorMention] = []
     si = 0
     sents = list(sentences)
     proxies, by_name = _relations(matcher)
     extra: list[tuple[int, int, str, int]] = []
-    for m in _DEMONYM_NP.finditer(text):
+    for m in _finditer_words(_DEMONYM_NP, text, _DEMONYM_FIRST):
         aid = by_name.get(_DEMONYMS[m.group("dem") or m.group("dem2")])
         if aid is not None:
             extra.append((m.start(), m.end(), m.group(0), aid))
@@ -196,11 +232,11 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
                                         subj and strong))
                 continue
         win = text[max(0, h.start - 30):h.start]
-        if not modifier and ("by" in win or "of" in win) and _BACKER_BEFORE.search(win):
+        if not modifier and ("by" in win or "of" in win) and rx.backer_before.search(t[max(0, h.start - 30):h.start]):
             modifier = True  # "troops backed by Russia": the backer, not the side that acts
         subj, strong = (False, False) if modifier else _subject_roles(text, h.start, s0)
         strong = subj and strong
-        if not subj and not modifier and _CONJ_BEFORE.search(text, max(s0, h.start - 12), h.start) and \
+        if not subj and not modifier and rx.conj_before.search(t, max(s0, h.start - 12), h.start) and \
                 _FINITE_AFTER.match(text, h.end):
             subj = strong = True  # "after the jihadists had recaptured it": a clause, not a prepositional phrase
         out.append(ActorMention(h.start, h.end, h.spelling, aid, h.kind == "generic", subj, modifier, strong))
@@ -238,7 +274,7 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
             if tail:
                 named[tail.group(1)] = a
     alliances = _alliance_ids(matcher)
-    for m in _ANAPHOR.finditer(text):
+    for m in rx.anaphor.finditer(t):
         if any(a.start <= m.start() < a.end for a in out):
             continue
         noun = m.group("noun").lower()
@@ -246,8 +282,8 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
         if noun in ("organization", "organisation", "group"):
             for a in out:
                 if a.end <= m.start():
-                    im = _INTRODUCED.search(text, max(0, a.start - 20), a.start) or \
-                        _INTRODUCED_AFTER.match(text, a.end)  # 'the organization "IS"', 'the "IS" organization'
+                    im = rx.introduced.search(t, max(0, a.start - 20), a.start) or \
+                        rx.introduced_after.match(t, a.end)  # 'the organization "IS"', 'the "IS" organization'
                     if im and im.group(1).lower() == noun:
                         introduced.append(a)
         if introduced:  # 'the organization "Islamic State" ... the organization's members': the one so introduced
@@ -268,7 +304,7 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
         while si + 1 < len(sents) and sents[si].end <= m.start():
             si += 1
         s0 = sents[si].start if sents else 0
-        out.append(ActorMention(m.start(), m.end(), m.group(0), prev[-1].actor_id, True,
+        out.append(ActorMention(m.start(), m.end(), text[m.start():m.end()], prev[-1].actor_id, True,
                                 _subject_like(text, m.start(), s0)))
     out.sort(key=lambda a: a.start)
     return out
@@ -300,12 +336,14 @@ class Sides:
     def __init__(self, mentions: list[ActorMention]):
         self.counts = Counter(a.actor_id for a in mentions)
         self.subject_counts = Counter(a.actor_id for a in mentions if a.strong)
+        # most mentioned first, ranked once: opponent() and main() are asked for every claim of the report
+        self.ranked = self.counts.most_common()
 
     def opponent(self, actor_id: int | None, allies: dict[int, set[int]] | None = None) -> int | None:
         if actor_id is None:
             return None
         friends = (allies or {}).get(actor_id, set())
-        others = [(o, n) for o, n in self.counts.most_common() if o != actor_id and o not in friends]
+        others = [(o, n) for o, n in self.ranked if o != actor_id and o not in friends]
         if not others:
             return None
         # a side named once counts only when it is the only other side
@@ -315,7 +353,7 @@ class Sides:
 
     def main(self) -> set[int]:
         """The two most mentioned sides of the report."""
-        return {a for a, _ in self.counts.most_common(2)}
+        return {a for a, _ in self.ranked[:2]}  # most_common(2) is most_common()[:2]
 
     def topic(self) -> int | None:
         if not self.counts:
@@ -328,8 +366,26 @@ _SPEECH_LOW = re.compile(_SPEECH.pattern)  # on ASCII-lowercased text: no IGNORE
 
 def speech_index(low: str) -> tuple[list[int], list]:
     """The speech verbs of a whole (ASCII-lowercased, length-preserving) text, with their starts."""
-    ms = list(_SPEECH_LOW.finditer(low))
+    ms = _finditer_words(_SPEECH_LOW, low, _SPEECH_WORDS)
     return [m.start() for m in ms], ms
+
+
+def _finditer_words(rx: re.Pattern, text: str, words: tuple[str, ...]) -> list[re.Match]:
+    """list(rx.finditer(text)) for a pattern whose every match begins with one of `words`: the pattern is tried
+    only where str.find saw one of them begin, not at every position of the text."""
+    starts = set()
+    for w in words:
+        i = text.find(w)
+        while i >= 0:
+            starts.add(i)
+            i = text.find(w, i + 1)
+    out = []
+    end = 0
+    for i in sorted(starts):
+        if i >= end and (m := rx.match(text, i)):
+            out.append(m)
+            end = m.end()
+    return out
 
 
 def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher,
@@ -370,6 +426,21 @@ _FINITE_AFTER = re.compile(r"\s+(?:(?:fighters|militants|forces|troops|members|u
                            r"(?:had|has|have|was|were|is|are|\w+ed|took|retook|fled|withdrew|fought|overran|drove)\b",
                            re.I)
 _SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class _Rx(NamedTuple):
+    """The IGNORECASE patterns of find_actors."""
+
+    backer_before: re.Pattern
+    conj_before: re.Pattern
+    anaphor: re.Pattern
+    introduced: re.Pattern
+    introduced_after: re.Pattern
+
+
+_RX = _Rx(_BACKER_BEFORE, _CONJ_BEFORE, _ANAPHOR, _INTRODUCED, _INTRODUCED_AFTER)
+# the same without IGNORECASE, for the ASCII-lowercased text (see lowered_matches)
+_RX_LOW = _Rx(*map(caseless, _RX))
 
 
 def _slug(name: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import regex
 
 from conflict.dates import DateInterval
 
+from .events import _trie_pattern
 from .normalize import ascii_lower
 
 MONTHS = {
@@ -72,6 +74,9 @@ def _unique_groups(form: str, pattern: str) -> str:
 
 # one compiled alternation (stdlib re, on ASCII-lowercased text: no IGNORECASE cost)
 _RE = re.compile(r"\b(?:" + "|".join(f"(?P<_{k}>{_unique_groups(k, p)})" for k, p in _PATTERNS) + ")")
+# form -> (name, group of _RE) for the named groups of that form, in the pattern's order (of m.groupdict())
+_FORM_GROUPS = {form: [(k[: -len(f"__{form}")], k) for k in _RE.groupindex if k.endswith(f"__{form}")]
+                for form in _FORMS}
 _DATELINE = regex.compile(
     rf"^\s*[A-Z][A-Z .,'/-]{{2,60}}(?:\(\s*|,\s*|\s+-\s*)(?P<mon>{_MON})\s+(?P<day>\d{{1,2}}),?\s+(?P<yr>(?:19|20)\d\d)"
     r"\s*\)?\s*(?:\(\s*[A-Za-z][A-Za-z .&/-]{0,30}\)\s*)?[-:\u2013\u2014]",
@@ -105,6 +110,32 @@ _CORE = re.compile(r"\b(?:a(?:go|fternoon|pr(?:il)?\b|ug(?:ust)?\b)|currently|d(
                    r"w(?:ednesday\b|eek)|y(?:ear|esterday)|(?:19|20)\d\d\b)")
 
 
+# every word a match of _RE can start with (a digit aside), gathered from the patterns mdy, dmy, part_month,
+# month_year, part_year, month, year, past, ago, weeks_of, weekday and rel
+_FIRST_WORDS = sorted({
+    *WEEKDAYS, *MONTHS, "the", "early", "mid", "late", "end", "beginning", "start", "middle",
+    "in", "since", "during", "of", "by", "until", "through", "throughout", "from", "last", "this",
+    "over", "within", "for", *(w.split()[0] for w in NUMBERS), "after", "following", "on",
+    "earlier", "overnight", "yesterday", "today", "tonight", "recently", "at", "currently",
+})
+# where a match of _RE can start (a superset): the big alternation costs about 1 us a position tried
+_START = re.compile(r"\b(?:\d|" + _trie_pattern(_FIRST_WORDS) + ")")
+
+
+def _finditer(low: str, pos: int, endpos: int) -> Iterator[re.Match]:
+    """The matches of _RE.finditer(low, pos, endpos), with _RE tried only where _START says one can start."""
+    while True:
+        c = _START.search(low, pos, endpos)
+        if c is None:
+            return
+        m = _RE.match(low, c.start(), endpos)
+        if m is None:
+            pos = c.start() + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 def _iter_date_matches(low: str):
     windows: list[list[int]] = []
     for c in _CORE.finditer(low):
@@ -116,7 +147,7 @@ def _iter_date_matches(low: str):
             windows.append([ws, we])
     last = 0
     for ws, we in windows:
-        for m in _RE.finditer(low, max(ws, last), min(we, len(low))):
+        for m in _finditer(low, max(ws, last), min(we, len(low))):
             # keep a match only if it is not cut by the window's end
             if m.end() >= we - 1 and we < len(low):
                 full = _RE.match(low, m.start())
@@ -131,9 +162,11 @@ def find_dates(text: str, lowered: str | None = None) -> list[DateExpr]:
     out = []
     for m in _iter_date_matches(low):
         form = m.lastgroup[1:]
-        suffix = f"__{form}"
-        parts = {k[: -len(suffix)]: text[m.start(k):m.end(k)] for k, v in m.groupdict().items()
-                 if v is not None and k.endswith(suffix)}
+        parts = {}
+        for name, key in _FORM_GROUPS[form]:
+            gs, ge = m.span(key)
+            if gs >= 0:
+                parts[name] = text[gs:ge]
         s, e = m.span()
         if form == "month" and parts.get("mon", "").lower().rstrip(".") in ("may", "march") and \
                 parts.get("prep", "").lower() not in ("in", "since", "during", "until", "through", "throughout",

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
-from .normalize import ascii_lower
+from .normalize import ascii_lower, caseless
 
 _F = regex.IGNORECASE
 
@@ -131,6 +132,7 @@ _THINGS = re.compile(r"\b(?:equipment|ammo|ammunition|weapons?|depots?|vehicles?
                         _F)
 _CLAUSE_BREAK = re.compile(r";|\s+while\s+|,\s*but\s+|\s+but\s+|,\s*although\s+|\s+whereas\s+|,\s*however,?\s+|"
                               r"\.\s+|,\s*even\s+as\s+|:\s+", re.I)
+_CLAUSE_BREAK_LOW = caseless(_CLAUSE_BREAK)
 _ANAPHORIC_PLACE = re.compile(r"\b(?:the|this|that)\s+(town|city|village|area|locality|oil\s+field|field)\b"
                                  r"(?!\s+of\b)", re.I)
 _CONNECTOR = re.compile(
@@ -216,11 +218,16 @@ def find_triggers(text: str, s: int = 0, e: int | None = None, lowered: str | No
     return out
 
 
-def clause_bounds(text: str, s: int, e: int, pos: int, cache: dict | None = None) -> tuple[int, int]:
-    """The clause of the sentence [s, e) that holds pos. `cache` (one dict per text) keeps the breaks."""
+def clause_bounds(text: str, s: int, e: int, pos: int, cache: dict | None = None,
+                  low: str | None = None) -> tuple[int, int]:
+    """The clause of the sentence [s, e) that holds pos. `cache` (one dict per text) keeps the breaks.
+    `low`: ascii_lower(text), when lowered_matches(text) (the breaks are then found without IGNORECASE)."""
     breaks = cache.get((s, e)) if cache is not None else None
     if breaks is None:
-        breaks = [m.span() for m in _CLAUSE_BREAK.finditer(text, s, e)]
+        if low is not None:
+            breaks = [m.span() for m in _CLAUSE_BREAK_LOW.finditer(low, s, e)]
+        else:
+            breaks = [m.span() for m in _CLAUSE_BREAK.finditer(text, s, e)]
         if cache is not None:
             cache[(s, e)] = breaks
     cs, ce = s, e
@@ -243,26 +250,48 @@ def _sentence_end(text: str, pos: int, span: int = 150) -> int:
     return i if i >= 0 else min(len(text), pos + span)
 
 
-def factuality(text: str, trig: Trigger, cs: int, ce: int) -> str:
+class _FactRx(NamedTuple):
+    """The IGNORECASE patterns of factuality()."""
+
+    attempt: re.Pattern
+    repulsed_after: re.Pattern
+    factual_to: re.Pattern
+    operation_to: re.Pattern
+    done: re.Pattern
+    nonfact: re.Pattern
+    negated: re.Pattern
+    modal_after: re.Pattern
+    denied: re.Pattern
+    infinitive: re.Pattern
+
+
+_FACT_RX = _FactRx(_ATTEMPT, _REPULSED_AFTER, _FACTUAL_TO, _OPERATION_TO, _DONE, _NONFACT, _NEGATED, _MODAL_AFTER,
+                   _DENIED, _INFINITIVE)
+_FACT_RX_LOW = _FactRx(*map(caseless, _FACT_RX))
+
+
+def factuality(text: str, trig: Trigger, cs: int, ce: int, low: str | None = None) -> str:
     """'fact', 'nonfact', 'operation' ("the operation to capture X"), or 'attempt' ("tried to storm X": an
-    attack on it, whatever came of it)."""
+    attack on it, whatever came of it). `low`: ascii_lower(text), when lowered_matches(text)."""
+    rx, t = (_FACT_RX, text) if low is None else (_FACT_RX_LOW, low)
     before = text[max(cs, trig.start - 60):trig.start]
-    if trig.type in ("capture", "advance") and trig.frame in ("act", "oust") and _ATTEMPT.search(before) and \
-            _REPULSED_AFTER.search(text, trig.end, _sentence_end(text, trig.end)):
+    b = t[max(cs, trig.start - 60):trig.start]
+    if trig.type in ("capture", "advance") and trig.frame in ("act", "oust") and rx.attempt.search(b) and \
+            rx.repulsed_after.search(t, trig.end, _sentence_end(text, trig.end)):
         return "attempt"  # "tried to advance on X but were repelled after heavy clashes"
     has_to = "to" in before[-40:].lower()  # the three "to" patterns end within a few words of the trigger
-    if has_to and _FACTUAL_TO.search(before):
+    if has_to and rx.factual_to.search(b):
         return "fact"
-    if has_to and _OPERATION_TO.search(before):
-        return "done" if _DONE.search(text, trig.end, ce) else "operation"
-    if _NONFACT.search(before) or _NEGATED.search(before):
+    if has_to and rx.operation_to.search(b):
+        return "done" if rx.done.search(t, trig.end, ce) else "operation"
+    if rx.nonfact.search(b) or rx.negated.search(b):
         return "nonfact"  # "there was no fighting in X", "had not carried out any airstrikes on X"
-    if _MODAL_AFTER.match(text, trig.end):
+    if rx.modal_after.match(t, trig.end):
         return "nonfact"  # "the fight would continue"
     lb = before.lower()
-    if ("den" in lb or "claim" in lb) and _DENIED.search(before):  # "denied that forces had surrounded"
+    if ("den" in lb or "claim" in lb) and rx.denied.search(b):  # "denied that forces had surrounded"
         return "nonfact"
-    if has_to and _INFINITIVE.search(before):
+    if has_to and rx.infinitive.search(b):
         return "nonfact"
     return "fact"
 
@@ -283,26 +312,35 @@ _NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|of|heavy|fierce|inte
                           r"further)\s+$", re.I)
 _NAME_BEFORE = re.compile(r"[\w)]\s+$")
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|been)\s+(?:\w+ly\s+)?$", re.I)
+_NOUN_BEFORE_LOW, _AUX_BEFORE_LOW, _BE_BEFORE_LOW, _SUPPORT_VERB_LOW = map(caseless, (_NOUN_BEFORE, _AUX_BEFORE,
+                                                                                   _BE_BEFORE, _SUPPORT_VERB))
 _ADJ_BEFORE = re.compile(r"(?:\b(?:the|of|towards?|into|to|in|from|and|some|many|dozens\s+of|several)\s+|^)$", re.I)
 
 
-def is_verb(text: str, trig: Trigger, sent_start: int) -> bool:
+def is_verb(text: str, trig: Trigger, sent_start: int, low: str | None = None) -> bool:
     """A finite or infinitive verb ("captured", "are attacking", "to counterattack") rather than a noun
-    ("the attacks", "heavy shelling")."""
+    ("the attacks", "heavy shelling"). `low`: ascii_lower(text), when lowered_matches(text)."""
     w = trig.text.lower().split()[0]
     before = text[max(sent_start, trig.start - 40):trig.start]
-    if _NOUN_BEFORE.search(before) and not w.endswith("ed") and w not in _IRREGULAR_PAST:
+    if low is None:
+        noun_before, aux_before, be_before, b = _NOUN_BEFORE, _AUX_BEFORE, _BE_BEFORE, before
+    else:
+        noun_before, aux_before, be_before = _NOUN_BEFORE_LOW, _AUX_BEFORE_LOW, _BE_BEFORE_LOW
+        b = low[max(sent_start, trig.start - 40):trig.start]
+    if noun_before.search(b) and not w.endswith("ed") and w not in _IRREGULAR_PAST:
         return False
     if w.endswith("ed") or w in _IRREGULAR_PAST:
         return True
-    if _AUX_BEFORE.search(before):
+    if aux_before.search(b):
         return True
     # "ISIS attacks the town": a bare present right after a name
     return bool(_NAME_BEFORE.search(before)) and not w.endswith("s") or w.endswith("ing") and \
-        bool(_BE_BEFORE.search(before))
+        bool(be_before.search(b))
 
 
-def support_verb_before(text: str, trig: Trigger, sent_start: int) -> bool:
+def support_verb_before(text: str, trig: Trigger, sent_start: int, low: str | None = None) -> bool:
+    if low is not None:
+        return bool(_SUPPORT_VERB_LOW.search(low[max(sent_start, trig.start - 60):trig.start]))
     return bool(_SUPPORT_VERB.search(text[max(sent_start, trig.start - 60):trig.start]))
 
 

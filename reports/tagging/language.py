@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import regex
 
 _WORD = regex.compile(r"\p{L}+")
-_LETTER = regex.compile(r"\p{L}")
+_ASCII_WORD = re.compile(r"[a-z]+")
 _STOP = {
     "en": frozenset("the of and to in a is that for on was with by as at from are it has have been were its their "
                     "this which said after an be or they against who had".split()),
@@ -28,17 +29,18 @@ def detect_language(text: str, sample: int = 1500) -> str:
     """An ISO 639-1 code, or "und" when the text gives too little to say."""
     s = text[:sample]
     if s.isascii():  # no other script can be present: skip the per-script scans
-        words = [w.lower() for w in _WORD.findall(s)]
+        words = _ASCII_WORD.findall(s.lower())  # \p{L} is [A-Za-z] here
         if sum(map(len, words)) < 3:
             return "und"
     else:
-        letters = len(_LETTER.findall(s))
+        runs = _WORD.findall(s)
+        letters = sum(map(len, runs))  # the runs of letters hold every letter once
         if letters < 3:
             return "und"
         for code, rx in _SCRIPTS:
             if len(rx.findall(s)) > letters * 0.4:
                 return code
-        words = [w.lower() for w in _WORD.findall(s)]
+        words = [w.lower() for w in runs]
     if not words:
         return "und"
     counts = Counter(words)  # one pass over the words, then a lookup per stop word

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import regex
 
 from .lexicon import Hit, Matcher, best_place, fold_token, token_key
+from .normalize import caseless
 
 _NAME = r"(?:(?:al|el|Al|El|ad|ar|as|ash|at|az)-)?\p{Lu}[\p{Ll}']+(?:[ -](?:(?:al|el|Al|El)-)?\p{Lu}[\p{Ll}']+){0,2}"
 _KINDS = {"village": "village", "villages": "village", "town": "town", "towns": "town", "city": "city",
@@ -58,7 +59,8 @@ class PlaceMention:
         return list(self.place_ids) if self.place_ids else [self.proposed]
 
 
-def find_places(text: str, hits: list[Hit], matcher: Matcher) -> list[PlaceMention]:
+def find_places(text: str, hits: list[Hit], matcher: Matcher, low: str | None = None) -> list[PlaceMention]:
+    """`low`: ascii_lower(text), when lowered_matches(text)."""
     occupied = [(h.start, h.end) for h in hits if h.kind != "place"]
     out: list[PlaceMention] = []
     for h in hits:
@@ -120,7 +122,7 @@ def find_places(text: str, hits: list[Hit], matcher: Matcher) -> list[PlaceMenti
                     propose(ns, m.end("name"), _KINDS[m.group("kind")])
                     break
     out.sort(key=lambda p: p.start)
-    _mark_locators(text, out, matcher)
+    _mark_locators(text, out, matcher, low)
     return out
 
 
@@ -150,19 +152,22 @@ def _person_like(text: str, h: Hit, matcher: Matcher) -> bool:
 
 _GLOSS_BEFORE = re.compile(r"\(\s*(?:upper\s+|lower\s+|the\s+|also\s+|or\s+|aka\s+|a\.k\.a\.\s+)?$",
                               re.I)
+_GLOSS_BEFORE_LOW, _LOCATOR_BEFORE_LOW = caseless(_GLOSS_BEFORE), caseless(_LOCATOR_BEFORE)
 
 
-def _mark_locators(text: str, places: list[PlaceMention], matcher: Matcher) -> None:
+def _mark_locators(text: str, places: list[PlaceMention], matcher: Matcher, low: str | None = None) -> None:
+    gloss_before, locator_before, t = (_GLOSS_BEFORE, _LOCATOR_BEFORE, text) if low is None else \
+        (_GLOSS_BEFORE_LOW, _LOCATOR_BEFORE_LOW, low)
     for i, p in enumerate(places):
         # a gloss in brackets ("Baghouz Fawqani (Upper Baghuz)", "Wilayat al-Khayr (Deir ez-Zor)") names no new scene
-        if _GLOSS_BEFORE.search(text[max(0, p.start - 12):p.start]) and text[p.end:p.end + 2].lstrip().startswith(")"):
+        if gloss_before.search(t[max(0, p.start - 12):p.start]) and text[p.end:p.end + 2].lstrip().startswith(")"):
             p.locator = True
             continue
-        if _LOCATOR_BEFORE.search(text[max(0, p.start - 40):p.start]):
+        if locator_before.search(t[max(0, p.start - 40):p.start]):
             p.locator = True
             continue
         q = places[i - 1] if i > 0 else None
-        if q is not None and (q.listed or q.locator and _LOCATOR_BEFORE.search(text[max(0, q.start - 40):q.start])):
+        if q is not None and (q.listed or q.locator and locator_before.search(t[max(0, q.start - 40):q.start])):
             gap = _LIST_GAP.fullmatch(text, q.end, p.start)
             if gap and ("," not in gap.group() or p.kind not in _BIG_KINDS or "and" in gap.group()):
                 p.locator = p.listed = True  # "strikes near Hajin and al-Shaafah": every item of the list is near
