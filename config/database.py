@@ -39,8 +39,24 @@ def parse_database_url(url: str) -> dict:
         "CONN_HEALTH_CHECKS": True,
         # A database host that stops answering (rather than refusing) fails a connection
         # in seconds, not after the TCP timeout: requests get their 503, /ready/ its answer.
-        "OPTIONS": {"connect_timeout": int(query.get("connect_timeout", ["5"])[0])},
+        "OPTIONS": {
+            "connect_timeout": int(query.get("connect_timeout", ["5"])[0]),
+            "prepare_threshold": _prepare_threshold(query.get("prepare_threshold", ["5"])[0]),
+        },
     }
+
+
+def _prepare_threshold(value: str) -> int | None:
+    """psycopg's prepare_threshold. Django sets it to None, which turns preparation off for
+    every cursor, even the pipeline's few statements that ask for it (conflict/services/sql.py):
+    PostgreSQL then parses and plans each of them for every report. Django's own queries bind on
+    the client and are never prepared whatever this says. `?prepare_threshold=none` for a
+    connection pooler that cannot keep prepared statements (PgBouncer before 1.21)."""
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"DATABASE_URL: prepare_threshold must be a whole number or none, not {value!r}")
+    return int(value)
 
 
 def embedded_database_url(data_dir: Path) -> str:
