@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from operator import attrgetter
 from typing import NamedTuple
 
 from conflict.dates import DateInterval
@@ -37,7 +38,7 @@ from .events import (
 )
 from .language import detect_language, is_supported
 from .lexicon import DATA_DIR, Matcher, get_matcher, read_actors_json
-from .normalize import ascii_lower, caseless, lowered_matches, normalize_text
+from .normalize import WordStarts, ascii_lower, caseless, lowered_matches, normalize_text
 from .places import PlaceMention, find_places
 from .sentences import Sentence, split_sentences
 from .types import ClaimDraft, Lexicon, Mention, ProposedPlace, TagResult
@@ -170,7 +171,8 @@ class _Tagger:
         # rx and rt: the patterns of _Rx and the text (same offsets) they run on.
         self.low_rx: str | None = self.low if lowered_matches(nt) else None
         self.rx, self.rt = (_RX, nt) if self.low_rx is None else (_RX_LOW, self.low_rx)
-        self.exprs: list[DateExpr] = find_dates(nt, self.low)
+        self.words = WordStarts(nt)  # for the scans that need only look where some words start (word_matches)
+        self.exprs: list[DateExpr] = find_dates(nt, self.low, self.words)
         pub, inferred, resolve_pub = self.published, False, self.published
         if pub is None:
             dl = find_dateline(nt)
@@ -192,10 +194,10 @@ class _Tagger:
         self.title_end = self._title_end()
         fm = _FOOTER.search(nt)
         self.footer_start = fm.start() if fm else len(nt)
-        self.places: list[PlaceMention] = find_places(nt, self.hits, m, self.low_rx)
+        self.places: list[PlaceMention] = find_places(nt, self.hits, m, self.low_rx, self.words)
         self.actors: list[ActorMention] = find_actors(nt, self.hits, m, self.sents,
                                                       top_actor(m, self.outlet_actor) if self.outlet_actor else None,
-                                                      self.low_rx)
+                                                      self.low_rx, self.words)
         self.sides = Sides(self.actors)
         # sorted starts, for slicing by position instead of scanning
         self.place_starts = [p.start for p in self.places]
@@ -275,7 +277,7 @@ class _Tagger:
     def _claims(self) -> list[ClaimDraft]:
         raw: list[dict] = []
         prev_speaker: tuple[str, int | None] = ("", None)
-        every = find_triggers(self.nt, lowered=self.low)
+        every = find_triggers(self.nt, lowered=self.low, words=self.words)
         by_sent: dict[int, list[Trigger]] = {}
         si = 0
         for tr in every:
@@ -285,7 +287,7 @@ class _Tagger:
                 by_sent.setdefault(si, []).append(tr)
         self.all_triggers = [tr for v in by_sent.values() for tr in v]
         self.trigs_by_sent = {k: [x for x in v if x.type != "held"] for k, v in by_sent.items()}
-        speech = speech_index(self.low)
+        speech = speech_index(self.low, self.words)
         for k, sent in enumerate(self.sents):
             if sent.end <= self.title_end:
                 continue
@@ -307,7 +309,7 @@ class _Tagger:
             for i, t in enumerate(trigs):
                 for c in self._claims_for(sent, t, trigs[i + 1:]):
                     if cas is None:
-                        cas = casualties(self.nt, sent.start, sent.end)
+                        cas = casualties(self.nt, sent.start, sent.end, self.low_rx)
                     c["speaker"], c["casualties"] = speaker, cas
                     raw.append(c)
         self._fill_sides(raw)
@@ -893,7 +895,7 @@ class _Tagger:
             out.append(Mention("date", e.start, e.end, t[e.start:e.end], ref))
         for tr in self.all_triggers:
             out.append(Mention("trigger", tr.start, tr.end, t[tr.start:tr.end], tr.type))
-        out.sort(key=lambda x: (x.start, x.end))
+        out.sort(key=attrgetter("start", "end"))
         return out
 
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import regex
 
 from .lexicon import Hit, Matcher
-from .normalize import caseless
+from .normalize import WordStarts, caseless, word_matches, word_prefixes
 
 _PREPS = frozenset("""of from against on by with between to toward towards for at in into upon over under than near
 like as versus vs among amongst about across behind beside besides without within through throughout via onto
@@ -22,6 +22,9 @@ _MODIFIER_AFTER = re.compile(r"^\.?-?(?:held|controlled|led|backed|affiliated|li
                                 r"supported|dominated|friendly)\b", re.I)
 _ANAPHOR = re.compile(r"\b(?:the|this|that) (?P<noun>force|forces|group|alliance|militia|organi[sz]ation|factions|"
                      r"rebels|militias|militiamen|gunmen)\b(?!-)", re.I)
+# what a match of _ANAPHOR in the lowercased text begins with (see word_matches)
+_ANAPHOR_WORDS = word_prefixes("anaphor", [f"{det} {noun}" for det in ("the", "this", "that") for noun in (
+    "force", "group", "alliance", "militia", "organi", "faction", "rebel", "gunmen")])
 # "the alliance" names an alliance or coalition (never a single group); "the factions" the last side called so
 _INTRODUCED = re.compile(r"\b(organi[sz]ation|group)\s*[\"\u201c']?\s*$", re.I)
 _INTRODUCED_AFTER = re.compile(r"[\"\u201d']?\s+(organi[sz]ation|group)\b", re.I)
@@ -83,7 +86,14 @@ def _subject_roles(text: str, start: int, sent_start: int) -> tuple[bool, bool]:
     ws = max(sent_start, start - 120)
     # The last few words decide: read the last 60 characters first, cut after a space (no word straddles the
     # cut, so they are the last words of the whole window too); the whole window only when the decision could
-    # look further back than they reach (eight words before the deciding one).
+    # look further back than they reach (eight words before the deciding one). Before that, the last 24: the
+    # deciding word alone decides, unless it is "and".
+    sp = text.rfind(" ", ws, start - 24)
+    if sp >= 0:
+        words = _WORDS.findall(text[sp + 1:start])
+        i = _last_unskipped(words)
+        if i >= 0 and words[i].lower() != "and":
+            return _roles_of(words, i)
     sp = text.rfind(" ", ws, start - 60)
     if sp >= 0:
         words = _WORDS.findall(text[sp + 1:start])
@@ -142,6 +152,7 @@ _DEMONYM_NP = re.compile(r"\b(?P<dem>Turkish|Russian|Iraqi|Iranian|Israeli|Ameri
                          r"suspected|said|likely)\s+(?:to\s+(?:be|have\s+been)\s+)?"
                          r"(?P<dem2>Turkish|Russian|Iraqi|Iranian|Israeli|American)\b")
 _DEMONYM_FIRST = (*_DEMONYMS, "warplanes", "jets", "aircraft", "drones", "planes", "helicopters")
+_DEMONYM_WORDS = word_prefixes("demonym", [w.lower() for w in _DEMONYM_FIRST])  # see word_matches
 # "U.S.-backed Syrian militias", "Turkish-backed rebels": the side backed by the named one
 _BACKED_NP = re.compile(r"^\.?-?\s*(?:backed|supported|sponsored)\s+(?:[A-Za-z-]+\s+){0,2}?"
                         r"(?:forces|fighters|militias?|rebels|groups?|factions|troops|alliance|opposition|"
@@ -182,15 +193,18 @@ def _relations(matcher: Matcher) -> tuple[dict[int, int], dict[str, int]]:
 
 
 def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
-                self_actor: int | None = None, low: str | None = None) -> list[ActorMention]:
-    """`low`: ascii_lower(text), when lowered_matches(text)."""
+                self_actor: int | None = None, low: str | None = None,
+                words: WordStarts | None = None) -> list[ActorMention]:
+    """`low`: ascii_lower(text), when lowered_matches(text); `words`: WordStarts(text), if worked out already."""
+    if words is None:
+        words = WordStarts(text)
     rx, t = (_RX, text) if low is None else (_RX_LOW, low)
     out: list[ActorMention] = []
     si = 0
     sents = list(sentences)
     proxies, by_name = _relations(matcher)
     extra: list[tuple[int, int, str, int]] = []
-    for m in _finditer_words(_DEMONYM_NP, text, _DEMONYM_FIRST):
+    for m in word_matches(_DEMONYM_NP, words(_DEMONYM_WORDS), text):
         aid = by_name.get(_DEMONYMS[m.group("dem") or m.group("dem2")])
         if aid is not None:
             extra.append((m.start(), m.end(), m.group(0), aid))
@@ -274,17 +288,23 @@ def find_actors(text: str, hits: list[Hit], matcher: Matcher, sentences,
             if tail:
                 named[tail.group(1)] = a
     alliances = _alliance_ids(matcher)
-    for m in rx.anaphor.finditer(t):
-        if any(a.start <= m.start() < a.end for a in out):
+    intro: dict[int, str] = {}  # id of a mention -> the noun it is introduced with, or "": the same for every anaphor
+    # (the prefixes are lowercase: used on the lowercased text only)
+    for m in word_matches(rx.anaphor, words(_ANAPHOR_WORDS) if rx is _RX_LOW else None, t):
+        ms = m.start()
+        if any(a.start <= ms < a.end for a in out):
             continue
         noun = m.group("noun").lower()
         introduced = []
         if noun in ("organization", "organisation", "group"):
             for a in out:
-                if a.end <= m.start():
-                    im = rx.introduced.search(t, max(0, a.start - 20), a.start) or \
-                        rx.introduced_after.match(t, a.end)  # 'the organization "IS"', 'the "IS" organization'
-                    if im and im.group(1).lower() == noun:
+                if a.end <= ms:
+                    by = intro.get(id(a))
+                    if by is None:
+                        im = rx.introduced.search(t, max(0, a.start - 20), a.start) or \
+                            rx.introduced_after.match(t, a.end)  # 'the organization "IS"', 'the "IS" organization'
+                        by = intro[id(a)] = im.group(1).lower() if im else ""
+                    if by == noun:
                         introduced.append(a)
         if introduced:  # 'the organization "Islamic State" ... the organization's members': the one so introduced
             prev = introduced
@@ -362,30 +382,14 @@ class Sides:
 
 
 _SPEECH_LOW = re.compile(_SPEECH.pattern)  # on ASCII-lowercased text: no IGNORECASE cost
+_SPEECH_FIRST = word_prefixes("speech", [w.split()[0] for w in _SPEECH_WORDS])  # see word_matches
 
 
-def speech_index(low: str) -> tuple[list[int], list]:
-    """The speech verbs of a whole (ASCII-lowercased, length-preserving) text, with their starts."""
-    ms = _finditer_words(_SPEECH_LOW, low, _SPEECH_WORDS)
+def speech_index(low: str, words: WordStarts | None = None) -> tuple[list[int], list]:
+    """The speech verbs of a whole (ASCII-lowercased, length-preserving) text, with their starts. `words`:
+    WordStarts(low), if worked out already."""
+    ms = word_matches(_SPEECH_LOW, (WordStarts(low) if words is None else words)(_SPEECH_FIRST), low)
     return [m.start() for m in ms], ms
-
-
-def _finditer_words(rx: re.Pattern, text: str, words: tuple[str, ...]) -> list[re.Match]:
-    """list(rx.finditer(text)) for a pattern whose every match begins with one of `words`: the pattern is tried
-    only where str.find saw one of them begin, not at every position of the text."""
-    starts = set()
-    for w in words:
-        i = text.find(w)
-        while i >= 0:
-            starts.add(i)
-            i = text.find(w, i + 1)
-    out = []
-    end = 0
-    for i in sorted(starts):
-        if i >= end and (m := rx.match(text, i)):
-            out.append(m)
-            end = m.end()
-    return out
 
 
 def find_speaker(text: str, s: int, e: int, hits: list[Hit], matcher: Matcher,

@@ -18,7 +18,7 @@ import regex
 from conflict.dates import DateInterval
 
 from .events import _trie_pattern
-from .normalize import ascii_lower
+from .normalize import WordStarts, ascii_lower, word_matches, word_prefixes
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -108,6 +108,11 @@ _CORE = re.compile(r"\b(?:a(?:go|fternoon|pr(?:il)?\b|ug(?:ust)?\b)|currently|d(
                    r"m(?:ar(?:ch)?\b|ay\b|onday\b|onth|orning|oment)|n(?:ov(?:ember)?\b|ight)|oct(?:ober)?\b|overnight|recent|"
                    r"s(?:ep(?:t(?:ember)?)?\b|aturday\b|unday\b)|t(?:oday|onight|uesday\b|hursday\b)|"
                    r"w(?:ednesday\b|eek)|y(?:ear|esterday)|(?:19|20)\d\d\b)")
+# what the words that _CORE matches begin with
+_CORE_WORDS = word_prefixes("date", [
+    "ago", "afternoon", "apr", "aug", "currently", "day", "dec", "evening", "feb", "friday", "jan", "jun", "jul", "mar",
+    "may", "monday", "month", "morning", "moment", "nov", "night", "oct", "overnight", "recent", "sep", "saturday",
+    "sunday", "today", "tonight", "tuesday", "thursday", "wednesday", "week", "year", "yesterday", "19", "20"])
 
 
 # every word a match of _RE can start with (a digit aside), gathered from the patterns mdy, dmy, part_month,
@@ -118,27 +123,49 @@ _FIRST_WORDS = sorted({
     "over", "within", "for", *(w.split()[0] for w in NUMBERS), "after", "following", "on",
     "earlier", "overnight", "yesterday", "today", "tonight", "recently", "at", "currently",
 })
-# where a match of _RE can start (a superset): the big alternation costs about 1 us a position tried
-_START = re.compile(r"\b(?:\d|" + _trie_pattern(_FIRST_WORDS) + ")")
+# Where a match of _RE can start (a superset): the big alternation costs about 1 us a position tried. A first word
+# is followed by a space, "-", "." or "," in every pattern (so it ends at \b: "a" is not "and", "of" not "offensive"),
+# but for the words that can run on ("Mondays", "yesterday's"); the commonest are tried only before what the patterns
+# that begin with them need next ("in" before a month, a year or "the": "in the past week", "in the town").
+_RUN_ON = frozenset({*WEEKDAYS, "overnight", "yesterday", "today", "tonight", "recently", "currently"})
+_UNITS = r"(?:day|week|month|year)"
+_BEFORE = {
+    # month (of a year: "since 2017"), past ("during the past week"), rel ("in recent days")
+    **dict.fromkeys(("in", "since", "during", "throughout", "through", "until", "by", "of", "from"),
+                    r"[\s-]+(?:\d|the\b|recent|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"),
+    **dict.fromkeys(("for", "over", "within", "at"), r"\s+the\b"),  # past; "at the moment"
+    "a": rf"\s+(?:few|couple|{_UNITS})",  # ago
+    **dict.fromkeys(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "several",
+                     "couple"), rf"\s+(?:of\s+)?{_UNITS}"),  # ago
+    **dict.fromkeys(("end", "beginning", "start", "middle"), r"\s+of\b"),  # part_month, part_year
+    **dict.fromkeys(("after", "following"), rf"\s+(?:\d|a|one|two|three|four|five|six|seven|eight|nine|ten|few|"
+                                            rf"several|couple|{_UNITS})"),  # weeks_of
+    "on": r"\s+(?:mon|tue|wed|thu|fri|sat|sun)",  # weekday
+    "the": r"\s+(?:\d|end|beginning|start|middle|first|second)",  # dmy, part_month, part_year
+}
+_START = re.compile(r"\b(?:\d|" + _trie_pattern(sorted(_RUN_ON)) + "|" +
+                    "|".join(f"{w}(?={after})" for w, after in _BEFORE.items()) + "|(?:" +
+                    "|".join(sorted(set(_FIRST_WORDS) - _RUN_ON - set(_BEFORE), key=lambda w: (-len(w), w))) + r")\b)")
+# where a word that _START can match begins, in spaced(low): after a space (the window is short: a regex scan)
+_START_PRE = re.compile(b" (?:\\d|" + _trie_pattern(_FIRST_WORDS).encode() + b")")
 
 
-def _finditer(low: str, pos: int, endpos: int) -> Iterator[re.Match]:
+def _finditer(low: str, pos: int, endpos: int, spaced_low: bytes | bytearray) -> Iterator[re.Match]:
     """The matches of _RE.finditer(low, pos, endpos), with _RE tried only where _START says one can start."""
-    while True:
-        c = _START.search(low, pos, endpos)
-        if c is None:
-            return
+    starts = [c.start() + 1 for c in _START_PRE.finditer(spaced_low, max(pos - 1, 0), endpos)]
+    for c in word_matches(_START, starts, low, pos, endpos):
+        if c.start() < pos:
+            continue
         m = _RE.match(low, c.start(), endpos)
         if m is None:
-            pos = c.start() + 1
             continue
         yield m
         pos = m.end()
 
 
-def _iter_date_matches(low: str):
+def _iter_date_matches(low: str, words: WordStarts):
     windows: list[list[int]] = []
-    for c in _CORE.finditer(low):
+    for c in word_matches(_CORE, words(_CORE_WORDS), low):
         ws = low.rfind(" ", 0, max(0, c.start() - 45)) + 1
         we = c.end() + 40
         if windows and ws <= windows[-1][1]:
@@ -147,7 +174,7 @@ def _iter_date_matches(low: str):
             windows.append([ws, we])
     last = 0
     for ws, we in windows:
-        for m in _finditer(low, max(ws, last), min(we, len(low))):
+        for m in _finditer(low, max(ws, last), min(we, len(low)), words.spaced_low):
             # keep a match only if it is not cut by the window's end
             if m.end() >= we - 1 and we < len(low):
                 full = _RE.match(low, m.start())
@@ -157,10 +184,11 @@ def _iter_date_matches(low: str):
             yield m
 
 
-def find_dates(text: str, lowered: str | None = None) -> list[DateExpr]:
+def find_dates(text: str, lowered: str | None = None, words: WordStarts | None = None) -> list[DateExpr]:
+    """`lowered`: ascii_lower(text); `words`: WordStarts(text) (both worked out here when not given)."""
     low = lowered if lowered is not None else ascii_lower(text)
     out = []
-    for m in _iter_date_matches(low):
+    for m in _iter_date_matches(low, WordStarts(low) if words is None else words):
         form = m.lastgroup[1:]
         parts = {}
         for name, key in _FORM_GROUPS[form]:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import regex
 
-from .normalize import ascii_lower, caseless
+from .normalize import WordStarts, ascii_lower, caseless, word_matches, word_prefixes
 
 _F = regex.IGNORECASE
 
@@ -185,23 +185,33 @@ def _trie_pattern(words: list[str]) -> str:
     return emit(trie)
 
 
-# cheap first pass: where a trigger can start; the full alternation is then tried only there
-_TRIG_STEMS = re.compile(
-    r"\b(?:" + _trie_pattern(_STEM_WORDS) + "|"
-    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|dozens)"
-    r"(?=\s+(?:\w+\s+)?strikes))|-(?=held|controlled|occupied)")
+# cheap first pass: where a trigger can start (a stem at a word start, or the hyphen of "-held"); the full
+# alternation is then tried only there
+_COUNTS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "several",
+           "dozens")
+_TRIG_STEMS = re.compile(r"\b(?:" + _trie_pattern(_STEM_WORDS) + r"|(?:\d+|" + "|".join(_COUNTS) +
+                         r")(?=\s+(?:\w+\s+)?strikes))")
+_TRIG_WORDS = word_prefixes("trigger", [*_STEM_WORDS, *"0123456789", *_COUNTS])  # see word_matches
+_TRIG_HYPHEN = re.compile(r"-(?=held|controlled|occupied)")
 
 
-def find_triggers(text: str, s: int = 0, e: int | None = None, lowered: str | None = None) -> list[Trigger]:
+def find_triggers(text: str, s: int = 0, e: int | None = None, lowered: str | None = None,
+                  words: WordStarts | None = None) -> list[Trigger]:
+    """`lowered`: ascii_lower(text); `words`: WordStarts(text) (both worked out here when not given)."""
     low = lowered if lowered is not None else ascii_lower(text)
     out = []
     end = len(text) if e is None else e
     matches = []
     after = -1
-    for cand in _TRIG_STEMS.finditer(low, s, end):
-        if cand.start() < after:
+    # a stem match holds word characters only and a hyphen is none: no match of one pattern can hide one of the
+    # other, so together they are the matches of the two in one alternation
+    starts = (WordStarts(low) if words is None else words)(_TRIG_WORDS)
+    cands = [c.start() for c in word_matches(_TRIG_STEMS, starts, low, s, end)]
+    hyphens = [c.start() for c in _TRIG_HYPHEN.finditer(low, s, end)]
+    for cs in sorted(cands + hyphens) if hyphens else cands:
+        if cs < after:
             continue
-        m = _TRIG_RE.match(low, cand.start(), end)
+        m = _TRIG_RE.match(low, cs, end)
         if m:
             matches.append(m)
             after = m.end()
@@ -284,7 +294,8 @@ def factuality(text: str, trig: Trigger, cs: int, ce: int, low: str | None = Non
         return "fact"
     if has_to and rx.operation_to.search(b):
         return "done" if rx.done.search(t, trig.end, ce) else "operation"
-    if rx.nonfact.search(b) or rx.negated.search(b):
+    # (on the lowercased text, _NEGATED needs a "no", "not" or "without" in the window: looked for first)
+    if rx.nonfact.search(b) or (low is None or "no" in b or "without" in b) and rx.negated.search(b):
         return "nonfact"  # "there was no fighting in X", "had not carried out any airstrikes on X"
     if rx.modal_after.match(t, trig.end):
         return "nonfact"  # "the fight would continue"
@@ -367,11 +378,13 @@ def adjective_use(text: str, trig: Trigger) -> bool:
 
 
 _CASUALTY_WORDS = re.compile(r"killed|dead|wounded|injured", re.I)
+_CASUALTY_WORDS_LOW = caseless(_CASUALTY_WORDS)  # a scan for its four first letters: IGNORECASE tries each position
 
 
-def casualties(text: str, s: int, e: int) -> list[dict]:
+def casualties(text: str, s: int, e: int, low: str | None = None) -> list[dict]:
+    """`low`: ascii_lower(text), when lowered_matches(text)."""
     out = []
-    if not _CASUALTY_WORDS.search(text, s, e):
+    if not (_CASUALTY_WORDS.search(text, s, e) if low is None else _CASUALTY_WORDS_LOW.search(low, s, e)):
         return out
     for rx in (_CASUALTIES, _KILLED_N):
         for m in rx.finditer(text, s, e):
@@ -396,6 +409,9 @@ def connected(text: str, a_end: int, b_start: int, locators: list[tuple[int, int
     gap = text[a_end:b_start]
     for s, e in sorted(locators or [], reverse=True):
         gap = gap[:s - a_end] + "\u0000" + gap[e - a_end:]
-    gap = _APPOSITION_GAP.sub("", gap)
-    gap = _PARENS.sub("", gap)
+    # each substitution only where it can match: either pattern is tried at every position of a long gap
+    if gap.startswith(","):
+        gap = _APPOSITION_GAP.sub("", gap)
+    if "(" in gap:
+        gap = _PARENS.sub("", gap)
     return len(gap) <= 40 and bool(_CONNECTOR.match(gap))

@@ -37,9 +37,11 @@ def detect_language(text: str, sample: int = 1500) -> str:
         letters = sum(map(len, runs))  # the runs of letters hold every letter once
         if letters < 3:
             return "und"
-        for code, rx in _SCRIPTS:
-            if len(rx.findall(s)) > letters * 0.4:
-                return code
+        # every letter of those scripts is beyond ASCII: with few such characters in all, none can be 40%
+        if len(s) - len(s.encode("ascii", "ignore")) > letters * 0.4:
+            for code, rx in _SCRIPTS:
+                if len(rx.findall(s)) > letters * 0.4:
+                    return code
         words = [w.lower() for w in runs]
     if not words:
         return "und"

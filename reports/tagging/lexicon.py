@@ -15,6 +15,8 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +26,7 @@ from .normalize import normalize_text
 from .types import ActorEntry, Lexicon, PlaceEntry
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_TOKEN_SPLIT = re.compile(f"({TOKEN_RE.pattern})")  # the tokens and the gaps between them
 ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ath", "adh"})
 _KIND_RANK = {"source": 0, "actor": 1, "generic": 2, "place": 3}
 
@@ -111,7 +114,7 @@ class Hit:
     tok_end: int  # exclusive
 
 
-_FOLD_TOKEN_CACHE: dict[str, tuple[str, int]] = {}
+_FOLD_TOKEN_CACHE: dict[str, tuple[str, str, str, int, bool]] = {}
 _TOKENIZE_CACHE: dict[str, str] = {}
 
 
@@ -139,11 +142,10 @@ def _is_acronym(s: str) -> bool:
     return 0 < len(letters) <= 5 and all(c.isupper() for c in letters)
 
 
-def _token_info(t: str) -> tuple[str, int, str, str, int, bool]:
-    """(key, length of a possessive 's, first letter, last letter if alphabetic, key length, is an article)."""
+def _token_info(t: str) -> tuple[str, str, str, int, bool]:
+    """(key, first letter, last letter if alphabetic, key length, is an article)."""
     f = token_key(fold_token(t))
-    return (f, 2 if len(t) > 2 and t[-2:] in ("'s", "'S") else 0, f[:1], f[-1] if f and f[-1].isalpha() else "",
-            len(f), t.lower() in ("al", "el"))
+    return f, f[:1], f[-1] if f and f[-1].isalpha() else "", len(f), t.lower() in ("al", "el")
 
 
 class Matcher:
@@ -194,7 +196,11 @@ class Matcher:
             for al in [s["name"], *s.get("aliases", [])]:
                 add("source", s["slug"], al, False)
         for key, slot in entries.items():
-            self.auto.add_word(key, (len(key), tuple((k, r, rule) for (k, r), rule in slot.items())))
+            refs = tuple((k, r, rule) for (k, r), rule in slot.items())
+            # what a hit on the key names, by whether its first letter passes the rule "cap" and its words the rule
+            # "exact" (see find): worked out here once instead of for every hit
+            outcomes = tuple(_outcome(refs, cap_ok, exact_ok) for cap_ok in (False, True) for exact_ok in (False, True))
+            self.auto.add_word(key, (len(key), any(rule == "exact" for _, _, rule in refs), outcomes))
         self.auto.make_automaton()
 
     def find(self, text: str, tokens: list[Token] | None = None) -> tuple[list[Hit], list[Token]]:
@@ -203,28 +209,23 @@ class Matcher:
         fcache = _FOLD_TOKEN_CACHE
         if len(fcache) > 200_000:
             fcache.clear()
-        tok_s: list[int] = []
-        tok_e: list[int] = []
-        add_s, add_e = tok_s.append, tok_e.append
+        # The tokens, and the gaps between them: the offsets of tokens are summed from their lengths (in C, below),
+        # which costs much less than a str.index per token.
+        pieces = _TOKEN_SPLIT.split(text)  # [gap, token, gap, token, ..., gap]
+        toks = pieces[1::2]
+        infos = list(map(fcache.get, toks))
+        if None in infos:
+            for k, info in enumerate(infos):
+                if info is None:
+                    infos[k] = fcache[toks[k]] = _token_info(toks[k])
         parts = []
         add_part = parts.append
         starts: dict[int, int] = {}
         ends: dict[int, int] = {}
         pos = 0
         prev = ""
-        tpos = 0
         i = 0
-        index = text.index
-        fget = fcache.get
-        for t in TOKEN_RE.findall(text):
-            s = index(t, tpos)
-            tpos = s + len(t)
-            info = fget(t)
-            if info is None:
-                info = fcache[t] = _token_info(t)
-            f, poss, first, last, flen, art = info
-            add_s(s)
-            add_e(tpos - poss)
+        for f, first, last, flen, art in infos:
             if flen:
                 if first == prev:
                     # the token's first letter merges into the previous token's last one ("ez"+"zor")
@@ -246,37 +247,64 @@ class Matcher:
         joined = "".join(parts)
         cands = []
         sget, eget = starts.get, ends.get
-        for end_idx, (klen, refs) in self.auto.iter(joined):
-            ti = sget(end_idx + 1 - klen)
+        for end_idx, value in self.auto.iter(joined):
+            ti = sget(end_idx + 1 - value[0])
             if ti is None:
                 continue
             tj = eget(end_idx + 1)
             if tj is None or tj < ti:
                 continue
-            cands.append((ti, tj + 1, refs))
-        cands.sort(key=lambda c: (c[0], c[0] - c[1]))
+            # sorted by start, then longest first (i, the number of tokens, exceeds any tj); a tie keeps the
+            # automaton's order (the sort is stable)
+            cands.append((ti * (i + 1) - tj, ti, tj + 1, value))
+        cands.sort(key=itemgetter(0))
         hits: list[Hit] = []
         taken_until = 0
-        for ti, tj, refs in cands:
+        bounds = list(accumulate(map(len, pieces)))  # token k is text[bounds[2k]:bounds[2k + 1]]
+        for _, ti, tj, (_, needs_exact, outcomes) in cands:
             if ti < taken_until:
                 continue
-            ok = [(kind, ref) for kind, ref, rule in refs if _case_ok(text, tok_s, tok_e, ti, tj, rule)]
-            if not ok:
+            # "cap": a capital (or no cased letter) first; "exact" (an acronym): no lowercase letter in the words
+            first = toks[ti][0]
+            cap_ok = not first.isalpha() or first.isupper() or not first.islower()
+            exact_ok = needs_exact and all(_all_caps(_core(toks[k])) for k in range(ti, tj))
+            outcome = outcomes[2 * cap_ok + exact_ok]
+            if outcome is None:
                 continue
-            if len(ok) > 1:
-                ok.sort(key=lambda kr: _KIND_RANK[kr[0]])
-            kind = ok[0][0]
-            ids = tuple(r for k, r in ok if k == kind)
-            start = tok_s[ti]
+            kind, ids = outcome
+            start = bounds[2 * ti]
             # a leading Arabic article joined by a hyphen or a space belongs to the name
-            if kind == "place" and ti > 0 and text[tok_s[ti - 1]:tok_e[ti - 1]].lower() in ARTICLES:
-                gap = text[tok_e[ti - 1]:start]
-                if gap in ("-", " "):
-                    start = tok_s[ti - 1]
-            end = tok_e[tj - 1]
+            if kind == "place" and ti > 0:
+                article = _core(toks[ti - 1])
+                if article.lower() in ARTICLES:
+                    gap = text[bounds[2 * ti - 2] + len(article):start]
+                    if gap in ("-", " "):
+                        start = bounds[2 * ti - 2]
+            end = bounds[2 * tj - 2] + len(_core(toks[tj - 1]))
             hits.append(Hit(kind, start, end, ids, text[start:end], ti, tj))
             taken_until = tj
         return hits, []
+
+
+def _core(tok: str) -> str:
+    """A token without a possessive 's ("Raqqa's"): the end of a name."""
+    return tok[:-2] if len(tok) > 2 and tok[-2:] in ("'s", "'S") else tok
+
+
+def _all_caps(word: str) -> bool:
+    return not any(c.isalpha() and not c.isupper() for c in word)
+
+
+def _outcome(refs: tuple, cap_ok: bool, exact_ok: bool) -> tuple[str, tuple] | None:
+    """(kind, ids) of a hit whose refs pass the case rules as given, or None: the refs that pass, of the
+    highest ranked kind among them ("source" over "actor" over "generic" over "place")."""
+    ok = [(kind, ref) for kind, ref, rule in refs if rule == "any" or (exact_ok if rule == "exact" else cap_ok)]
+    if not ok:
+        return None
+    if len(ok) > 1:
+        ok.sort(key=lambda kr: _KIND_RANK[kr[0]])
+    kind = ok[0][0]
+    return kind, tuple(r for k, r in ok if k == kind)
 
 
 def _exact_key(name: str) -> str:
@@ -297,19 +325,6 @@ def best_place(matcher: Matcher, refs: tuple, spelling: str) -> int:
                 if r in exact:
                     return r
     return refs[0]
-
-
-def _case_ok(text: str, tok_s: list[int], tok_e: list[int], ti: int, tj: int, rule: str) -> bool:
-    if rule == "any":
-        return True
-    if rule == "exact":
-        for k in range(ti, tj):
-            core = text[tok_s[k]:tok_e[k]]
-            if any(c.isalpha() and not c.isupper() for c in core):
-                return False
-        return True
-    first = text[tok_s[ti]]
-    return not first.isalpha() or first.isupper() or not first.islower()
 
 
 _CACHE: dict[tuple[int, int], Matcher] = {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import regex
 
 from .lexicon import Hit, Matcher, best_place, fold_token, token_key
-from .normalize import caseless
+from .normalize import WordStarts, caseless, word_matches, word_prefixes
 
 _NAME = r"(?:(?:al|el|Al|El|ad|ar|as|ash|at|az)-)?\p{Lu}[\p{Ll}']+(?:[ -](?:(?:al|el|Al|El)-)?\p{Lu}[\p{Ll}']+){0,2}"
 _KINDS = {"village": "village", "villages": "village", "town": "town", "towns": "town", "city": "city",
@@ -22,6 +22,11 @@ _NAME_KIND = regex.compile(rf"(?P<name>{_NAME})\s+(?P<kind>village|town|oil fiel
 _APPOSITION = regex.compile(rf"(?P<name>{_NAME}),\s+an?\s+(?:[\p{{Ll}}-]+\s+){{0,2}}?"
                             r"(?P<kind>village|town|city|oil field)\b")
 _KIND_WORD = regex.compile(r"(?<=\s)(?:village|town|city|oil field|gas field|oilfield)\b")
+# what a match of _OF_NAME or _KIND_WORD begins with (see word_matches)
+_KIND_FIRST = word_prefixes("kind", ["village", "town", "city", "hamlet", "oil", "gas"])
+# what the text just before a kind word must end with for _APPOSITION (_NAME_KIND) to match up to that word
+_APPOSITION_TAIL = regex.compile(r",\s+an?\s+(?:[\p{Ll}-]+\s+){0,2}\Z")
+_NAME_KIND_TAIL = regex.compile(r"\p{Lu}[\p{Ll}']+\s+\Z")
 _LIST_MORE = regex.compile(rf"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?P<name>{_NAME})")
 _GROUP = regex.compile(r"\bthe\s+(?:two\s+|three\s+|four\s+|twin\s+)?(?P<name>\p{Lu}[\p{L}'-]+)\s+"
                        r"(?P<kind>villages|towns|oil fields|fields)\b")
@@ -59,8 +64,10 @@ class PlaceMention:
         return list(self.place_ids) if self.place_ids else [self.proposed]
 
 
-def find_places(text: str, hits: list[Hit], matcher: Matcher, low: str | None = None) -> list[PlaceMention]:
-    """`low`: ascii_lower(text), when lowered_matches(text)."""
+def find_places(text: str, hits: list[Hit], matcher: Matcher, low: str | None = None,
+                words: WordStarts | None = None) -> list[PlaceMention]:
+    """`low`: ascii_lower(text), when lowered_matches(text); `words`: WordStarts(text), if worked out already."""
+    kind_starts = (WordStarts(text) if words is None else words)(_KIND_FIRST)
     occupied = [(h.start, h.end) for h in hits if h.kind != "place"]
     out: list[PlaceMention] = []
     for h in hits:
@@ -101,7 +108,7 @@ def find_places(text: str, hits: list[Hit], matcher: Matcher, low: str | None = 
             out.append(PlaceMention(s, e, name, (), name, kind))
             known.append((s, e))
 
-    for m in _OF_NAME.finditer(text):
+    for m in word_matches(_OF_NAME, kind_starts, text):
         kind = _KINDS[m.group("kind")]
         propose(m.start("name"), m.end("name"), kind)
         if m.group("kind").endswith("s"):  # "the villages of A, B and C"
@@ -112,10 +119,15 @@ def find_places(text: str, hits: list[Hit], matcher: Matcher, low: str | None = 
                     break
                 propose(lm.start("name"), lm.end("name"), kind)
                 pos = lm.end("name")
-    for k in _KIND_WORD.finditer(text):
+    # (a match of _KIND_WORD begins after a space: where a word starts)
+    for k in word_matches(_KIND_WORD, kind_starts, text):
         # the name sits just before the kind word: try the two patterns in a window that ends there
         ws = max(0, k.start() - 80)
-        for rx in (_APPOSITION, _NAME_KIND):
+        for rx, tail in ((_APPOSITION, _APPOSITION_TAIL), (_NAME_KIND, _NAME_KIND_TAIL)):
+            # only a match that ends with this kind word counts; none can without the tail before it (most
+            # kind words: "the village", "a town"), and the scan of the window costs ten times the check
+            if not tail.search(text, ws, k.start()):
+                continue
             for m in rx.finditer(text, ws, k.end()):
                 ns = m.start("name")
                 if m.end("kind") == k.end() and not (ns > 0 and (text[ns - 1] == "-" or text[ns - 1].isalpha())):
@@ -153,21 +165,35 @@ def _person_like(text: str, h: Hit, matcher: Matcher) -> bool:
 _GLOSS_BEFORE = re.compile(r"\(\s*(?:upper\s+|lower\s+|the\s+|also\s+|or\s+|aka\s+|a\.k\.a\.\s+)?$",
                               re.I)
 _GLOSS_BEFORE_LOW, _LOCATOR_BEFORE_LOW = caseless(_GLOSS_BEFORE), caseless(_LOCATOR_BEFORE)
+# a match of _LOCATOR_BEFORE ends with spaces after one of these words ("near", "north of", "the", "town of" ...)
+_LOCATOR_LAST = ("near", "nearby", "outside", "beyond", "of", "from", "to", "linking", "between", "the")
 
 
 def _mark_locators(text: str, places: list[PlaceMention], matcher: Matcher, low: str | None = None) -> None:
     gloss_before, locator_before, t = (_GLOSS_BEFORE, _LOCATOR_BEFORE, text) if low is None else \
         (_GLOSS_BEFORE_LOW, _LOCATOR_BEFORE_LOW, low)
+    located: dict[int, bool] = {}
+
+    def near(k: int) -> bool:  # "near X", "east of X": for each place once (the next one asks again)
+        got = located.get(k)
+        if got is None:
+            s = places[k].start
+            before = t[max(0, s - 40):s]
+            # on the lowercased text, a cheap test first: the words a match must end with
+            got = located[k] = (low is None or before.rstrip().endswith(_LOCATOR_LAST)) and \
+                bool(locator_before.search(before))
+        return got
+
     for i, p in enumerate(places):
         # a gloss in brackets ("Baghouz Fawqani (Upper Baghuz)", "Wilayat al-Khayr (Deir ez-Zor)") names no new scene
-        if gloss_before.search(t[max(0, p.start - 12):p.start]) and text[p.end:p.end + 2].lstrip().startswith(")"):
+        if text[p.end:p.end + 2].lstrip().startswith(")") and gloss_before.search(t[max(0, p.start - 12):p.start]):
             p.locator = True
             continue
-        if locator_before.search(t[max(0, p.start - 40):p.start]):
+        if near(i):
             p.locator = True
             continue
         q = places[i - 1] if i > 0 else None
-        if q is not None and (q.listed or q.locator and locator_before.search(t[max(0, q.start - 40):q.start])):
+        if q is not None and (q.listed or q.locator and near(i - 1)):
             gap = _LIST_GAP.fullmatch(text, q.end, p.start)
             if gap and ("," not in gap.group() or p.kind not in _BIG_KINDS or "and" in gap.group()):
                 p.locator = p.listed = True  # "strikes near Hajin and al-Shaafah": every item of the list is near
